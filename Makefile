@@ -1,0 +1,34 @@
+# Quick start: `make demo` and `make test` set everything up themselves.
+PYTHON ?= python3
+VENV := .venv
+STAMP_SYS := $(VENV)/.system-packages
+STAMP_PY := $(VENV)/.installed
+
+.PHONY: setup demo test firmware fuzz-long clean
+setup: $(STAMP_SYS) $(STAMP_PY)
+
+$(STAMP_SYS): scripts/setup-system.sh
+	bash scripts/setup-system.sh
+	@mkdir -p $(VENV) && touch $@
+
+$(STAMP_PY): pyproject.toml $(STAMP_SYS)
+	[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $@
+
+firmware: setup
+	$(MAKE) -C firmware all
+
+demo: setup
+	$(VENV)/bin/hil info
+	$(VENV)/bin/hil bench link
+
+test: setup
+	$(VENV)/bin/pytest
+
+fuzz-long: setup
+	$(MAKE) -C firmware fuzz-long FUZZ_SECONDS=$(or $(FUZZ_SECONDS),600)
+
+clean:
+	$(MAKE) -C firmware clean

@@ -1,0 +1,73 @@
+/* The framed serial protocol shared with hil/link/protocol.py.
+ *
+ * On the wire every frame is COBS-encoded and ends with one 0x00 byte.
+ * Decoded, a frame is (all fields little-endian):
+ *
+ *   u8  type     request: command code; reply: code | HIL_TYPE_REPLY;
+ *                event: HIL_TYPE_EVENT | event code
+ *   u8  status   0 in requests; hil_status_t in replies and events
+ *   u16 seq      chosen by the host, echoed in the reply;
+ *                HIL_SEQ_NONE when the board cannot know it
+ *   u8  payload[0..HIL_MAX_PAYLOAD]
+ *   u32 crc      CRC-32 of every preceding byte of the frame
+ *
+ * A frame that fails to decode, is too long or fails its CRC is answered by an
+ * error reply with type HIL_TYPE_REPLY | HIL_CMD_NONE and seq HIL_SEQ_NONE,
+ * so the host can retransmit without waiting for its timeout. A repeated
+ * request (same seq and type as the last one) is answered from the saved
+ * reply without running it again, which makes every retry safe. */
+#ifndef HIL_PROTO_H
+#define HIL_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hil/status.h"
+
+#define HIL_PROTO_VERSION_MAJOR 1u
+#define HIL_PROTO_VERSION_MINOR 0u
+#define HIL_PROTO_VERSION ((HIL_PROTO_VERSION_MAJOR << 8) | HIL_PROTO_VERSION_MINOR)
+
+#define HIL_MAX_PAYLOAD 4096u
+#define HIL_HEADER_BYTES 4u
+#define HIL_CRC_BYTES 4u
+#define HIL_MAX_FRAME (HIL_HEADER_BYTES + HIL_MAX_PAYLOAD + HIL_CRC_BYTES)
+
+#define HIL_SPIN_MAX 10000000u
+
+#define HIL_TYPE_REPLY 0x80u
+#define HIL_TYPE_EVENT 0xC0u
+#define HIL_SEQ_NONE 0xFFFFu
+
+typedef enum {
+    HIL_CMD_NONE = 0x00,        /* used only in frame-error replies */
+    HIL_CMD_HELLO = 0x01,       /* u16 host protocol version -> board info */
+    HIL_CMD_INFO = 0x02,        /* -> board info + link statistics */
+    HIL_CMD_ECHO = 0x03,        /* bytes -> the same bytes */
+    HIL_CMD_RESET = 0x04,       /* -> empty reply, then a reset and a BOOT event */
+    HIL_CMD_SINK = 0x05,        /* bytes -> u32 count (host->board throughput) */
+    HIL_CMD_SOURCE = 0x06,      /* u16 n -> n pattern bytes (board->host throughput) */
+    HIL_CMD_SPIN = 0x07,        /* u32 n (<= HIL_SPIN_MAX) -> u32 counter delta of an n-step loop */
+    HIL_CMD_MODEL_BEGIN = 0x10, /* u32 size, u32 crc32 -> u32 region bytes */
+    HIL_CMD_MODEL_CHUNK = 0x11, /* u32 offset, bytes -> u32 bytes received */
+    HIL_CMD_MODEL_END = 0x12,   /* -> u32 crc32; the runtime loads the blob */
+    HIL_CMD_MODEL_INFO = 0x13,  /* -> u8 state, u32 size, u32 crc32 */
+    HIL_CMD_INVOKE = 0x20,      /* input tensor bytes -> u32 cycles, output bytes */
+    HIL_CMD_PROFILE = 0x21      /* -> per-operator records of the last invoke */
+} hil_cmd_t;
+
+typedef enum {
+    HIL_EVENT_BOOT = 0x01 /* sent once after every reset; payload: u8 reset cause */
+} hil_event_t;
+
+/* Counters the receiver keeps; reported by INFO. */
+typedef struct {
+    uint32_t frames_ok;
+    uint32_t crc_errors;
+    uint32_t frame_errors;
+    uint32_t too_long_errors;
+    uint32_t unknown_cmds;
+    uint32_t duplicate_requests;
+} hil_link_stats_t;
+
+#endif

@@ -1,0 +1,27 @@
+/* The model runtime behind the MODEL_* / INVOKE / PROFILE commands.
+ * The protocol layer owns upload (chunks, CRC, bounds); a runtime only sees a
+ * complete blob that passed its CRC. */
+#ifndef HIL_RUNTIME_H
+#define HIL_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hil/status.h"
+
+/* Validate and prepare the blob at [blob, blob + size); `arena` is the rest of
+ * the model region, free for activations. HIL_OK makes the model current. */
+hil_status_t hil_runtime_load(const uint8_t *blob, size_t size, uint8_t *arena, size_t arena_size);
+
+/* Forget the current model (a new upload has begun). */
+void hil_runtime_unload(void);
+
+/* Run one inference. Input bytes in, output bytes to out (capacity out_cap);
+ * *cycles receives the hal_cycles() delta of the run. */
+hil_status_t hil_runtime_invoke(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+                                size_t *out_len, uint32_t *cycles);
+
+/* Serialise the per-operator profile of the last invoke into out. */
+hil_status_t hil_runtime_profile(uint8_t *out, size_t out_cap, size_t *out_len);
+
+#endif

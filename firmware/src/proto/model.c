@@ -1,0 +1,143 @@
+/* Model upload in chunks into the HAL's model region, then hand-over to the
+ * runtime. Chunks must arrive in order; a retried chunk is answered from the
+ * link's saved reply, so it is never written twice. */
+#include <string.h>
+
+#include "handlers.h"
+#include "hil/crc32.h"
+#include "hil/hal.h"
+#include "hil/runtime.h"
+#include "wire.h"
+
+typedef enum { MODEL_NONE = 0, MODEL_UPLOADING = 1, MODEL_LOADED = 2, MODEL_REJECTED = 3 } model_state_t;
+
+static struct {
+    model_state_t state;
+    uint32_t size;
+    uint32_t crc;
+    uint32_t received;
+} model;
+
+/* Arenas start on an 8-byte boundary after the blob. */
+static size_t blob_span(uint32_t size)
+{
+    return ((size_t)size + 7u) & ~(size_t)7u;
+}
+
+hil_status_t hil_cmd_model_begin(hil_link_t *link, const hil_request_t *req, uint8_t *out, size_t *out_len)
+{
+    (void)link;
+    uint8_t *region;
+    size_t region_bytes;
+    hal_model_region(&region, &region_bytes);
+    wire_put_u32(out, (uint32_t)region_bytes);
+    *out_len = 4;
+    if (req->len != 8u) {
+        return HIL_ERR_BAD_ARG;
+    }
+    uint32_t size = wire_get_u32(req->payload);
+    if (size == 0u) {
+        return HIL_ERR_BAD_ARG;
+    }
+    if (size > region_bytes) {
+        return HIL_ERR_NO_SPACE;
+    }
+    hil_runtime_unload();
+    model.state = MODEL_UPLOADING;
+    model.size = size;
+    model.crc = wire_get_u32(req->payload + 4);
+    model.received = 0;
+    return HIL_OK;
+}
+
+hil_status_t hil_cmd_model_chunk(hil_link_t *link, const hil_request_t *req, uint8_t *out, size_t *out_len)
+{
+    (void)link;
+    wire_put_u32(out, model.received);
+    *out_len = 4;
+    if (model.state != MODEL_UPLOADING) {
+        return HIL_ERR_STATE;
+    }
+    if (req->len < 4u) {
+        return HIL_ERR_BAD_ARG;
+    }
+    uint32_t offset = wire_get_u32(req->payload);
+    uint32_t n = (uint32_t)(req->len - 4u);
+    if (offset != model.received) {
+        return HIL_ERR_STATE; /* the reply says where to resume */
+    }
+    if (n > model.size - model.received) {
+        return HIL_ERR_BAD_ARG;
+    }
+    uint8_t *region;
+    size_t region_bytes;
+    hal_model_region(&region, &region_bytes);
+    memcpy(region + offset, req->payload + 4, n);
+    model.received += n;
+    wire_put_u32(out, model.received);
+    return HIL_OK;
+}
+
+hil_status_t hil_cmd_model_end(hil_link_t *link, const hil_request_t *req, uint8_t *out, size_t *out_len)
+{
+    (void)link;
+    (void)req;
+    *out_len = 0;
+    if (model.state != MODEL_UPLOADING || model.received != model.size) {
+        return HIL_ERR_STATE;
+    }
+    uint8_t *region;
+    size_t region_bytes;
+    hal_model_region(&region, &region_bytes);
+    uint32_t crc = hil_crc32(0, region, model.size);
+    wire_put_u32(out, crc);
+    *out_len = 4;
+    if (crc != model.crc) {
+        model.state = MODEL_REJECTED;
+        return HIL_ERR_BAD_MODEL;
+    }
+    size_t span = blob_span(model.size);
+    size_t arena_bytes = span < region_bytes ? region_bytes - span : 0u;
+    hil_status_t st = hil_runtime_load(region, model.size, region + span, arena_bytes);
+    model.state = st == HIL_OK ? MODEL_LOADED : MODEL_REJECTED;
+    return st;
+}
+
+hil_status_t hil_cmd_model_info(hil_link_t *link, const hil_request_t *req, uint8_t *out, size_t *out_len)
+{
+    (void)link;
+    (void)req;
+    uint8_t *p = out;
+    *p++ = (uint8_t)model.state;
+    p = wire_put_u32(p, model.size);
+    p = wire_put_u32(p, model.crc);
+    p = wire_put_u32(p, model.received);
+    *out_len = (size_t)(p - out);
+    return HIL_OK;
+}
+
+hil_status_t hil_cmd_invoke(hil_link_t *link, const hil_request_t *req, uint8_t *out, size_t *out_len)
+{
+    (void)link;
+    *out_len = 0;
+    if (model.state != MODEL_LOADED) {
+        return HIL_ERR_NO_MODEL;
+    }
+    uint32_t cycles = 0;
+    size_t n = 0;
+    hil_status_t st = hil_runtime_invoke(req->payload, req->len, out + 4, HIL_MAX_PAYLOAD - 4u, &n, &cycles);
+    wire_put_u32(out, cycles);
+    *out_len = st == HIL_OK ? 4u + n : 4u;
+    return st;
+}
+
+hil_status_t hil_cmd_profile(hil_link_t *link, const hil_request_t *req, uint8_t *out, size_t *out_len)
+{
+    (void)link;
+    (void)req;
+    *out_len = 0;
+    if (model.state != MODEL_LOADED) {
+        return HIL_ERR_NO_MODEL;
+    }
+    return hil_runtime_profile(out, HIL_MAX_PAYLOAD, out_len);
+}

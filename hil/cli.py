@@ -1,0 +1,137 @@
+"""The `hil` command: an argument tree over the library. The only place that
+prints errors and picks exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import signal
+import sys
+import time
+
+from hil import __version__, report
+from hil.bench.link import bench_link
+from hil.boards import DEFAULT_BOARD, all_boards, get_board
+from hil.errors import FlashError, HilError
+from hil.targets import target_for
+from hil.targets.firmware import image_sizes
+from hil.targets.qemu import Emulator
+
+
+def _emit(args, data: dict, table=None) -> None:
+    if getattr(args, "json", False) or table is None:
+        print(json.dumps(data, indent=2))
+    else:
+        report.print_table(table)
+
+
+def cmd_boards(args) -> None:
+    rows = [b.summary() for b in all_boards().values()]
+    _emit(args, rows if args.json else {}, None if args.json else report.boards_table(rows))
+
+
+def cmd_build(args) -> None:
+    target = target_for(get_board(args.board))
+    path = target.build()
+    if args.json:
+        sizes = image_sizes(path) if target.board.firmware.port == "stm32f4" else {}
+        print(json.dumps({"board": args.board, "image": str(path), **sizes}, indent=2))
+    else:
+        print(path)
+
+
+def cmd_flash(args) -> None:
+    result = target_for(get_board(args.board)).flash(dry_run=args.dry_run)
+    if args.dry_run and not args.json:
+        print(" ".join(result["command"]))
+    else:
+        print(json.dumps(result, indent=2))
+
+
+def cmd_info(args) -> None:
+    with target_for(get_board(args.board)).session(args.url) as session:
+        info = session.info()
+    _emit(args, dataclasses.asdict(info) | {"url": session.url}, report.info_table(info, session.url))
+
+
+def cmd_bench_link(args) -> None:
+    with target_for(get_board(args.board)).session(args.url) as session:
+        result = bench_link(session, pings=args.pings, sizes_bytes=[k * 1024 for k in args.sizes_kib])
+    _emit(args, result, report.bench_link_table(result))
+
+
+def cmd_emulate(args) -> None:
+    board = get_board(args.board)
+    if board.kind != "emulated":
+        raise FlashError(f"board '{board.name}' is {board.kind}: `hil emulate` wants an emulated board")
+    elf = target_for(board).build()
+    with Emulator(board, elf, port=args.port, wait_for_client=False) as emulator:
+        print(f"{board.name} running on {emulator.url} (Ctrl-C stops it)", flush=True)
+        while (why := emulator.failure()) is None:
+            time.sleep(0.2)
+        raise FlashError(f"{board.name}: {why}")
+
+
+def _board_options(p: argparse.ArgumentParser, url: bool = True) -> None:
+    p.add_argument("--board", default=DEFAULT_BOARD, help=f"board id from boards/ (default {DEFAULT_BOARD})")
+    if url:
+        p.add_argument("--url", help="serial URL overriding the board's link: /dev/ttyACM0, socket://H:P, rfc2217://H:P")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hil", description="Hardware-in-the-loop lab for speech-enhancement models")
+    parser.add_argument("--version", action="version", version=f"hil {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("boards", help="list the boards hil knows")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_boards)
+
+    p = sub.add_parser("build", help="build the firmware for a board and print the image path")
+    _board_options(p, url=False)
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("flash", help="put fresh firmware on a board (emulated: boot it in QEMU)")
+    _board_options(p, url=False)
+    p.add_argument("--dry-run", action="store_true", help="print the exact command instead of running it")
+    p.set_defaults(func=cmd_flash)
+
+    p = sub.add_parser("info", help="print what the board reports (HELLO/INFO)")
+    _board_options(p)
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("emulate", help="keep one emulated board running on 127.0.0.1:PORT until stopped")
+    p.add_argument("--board", default=DEFAULT_BOARD)
+    p.add_argument("--port", type=int, required=True)
+    p.set_defaults(func=cmd_emulate)
+
+    bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="bench", required=True)
+    p = bench.add_parser("link", help="round-trip latency and throughput of the serial link")
+    _board_options(p)
+    p.add_argument("--pings", type=int, default=200)
+    p.add_argument("--sizes-kib", type=int, nargs="+", default=[1, 4, 16, 64], metavar="KIB")
+    p.set_defaults(func=cmd_bench_link)
+    return parser
+
+
+def _terminate(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds context managers: emulators stop
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        args.func(args)
+    except HilError as exc:
+        print(f"hil: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

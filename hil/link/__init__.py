@@ -1,0 +1,1 @@
+"""The host side of the serial link: transports by URL, framing, sessions."""

@@ -1,0 +1,120 @@
+"""Protocol constants and payload layouts; mirrors firmware/include/hil/proto.h."""
+
+from __future__ import annotations
+
+import enum
+import struct
+from dataclasses import dataclass
+
+from hil.errors import LinkError
+
+PROTO_VERSION = (1, 0)
+HEADER = struct.Struct("<BBH")  # type, status, seq
+CRC_BYTES = 4
+MAX_PAYLOAD = 4096
+TYPE_REPLY = 0x80
+TYPE_EVENT = 0xC0
+SEQ_NONE = 0xFFFF
+SPIN_MAX = 10_000_000
+
+
+class Cmd(enum.IntEnum):
+    NONE = 0x00
+    HELLO = 0x01
+    INFO = 0x02
+    ECHO = 0x03
+    RESET = 0x04
+    SINK = 0x05
+    SOURCE = 0x06
+    SPIN = 0x07
+    MODEL_BEGIN = 0x10
+    MODEL_CHUNK = 0x11
+    MODEL_END = 0x12
+    MODEL_INFO = 0x13
+    INVOKE = 0x20
+    PROFILE = 0x21
+
+
+class Event(enum.IntEnum):
+    BOOT = 0x01
+
+
+class Status(enum.IntEnum):
+    OK = 0
+    CRC = 1
+    FRAME = 2
+    TOO_LONG = 3
+    UNKNOWN_CMD = 4
+    BAD_ARG = 5
+    VERSION = 6
+    NO_MODEL = 7
+    BAD_MODEL = 8
+    NO_SPACE = 9
+    STATE = 10
+    UNSUPPORTED = 11
+
+    @classmethod
+    def describe(cls, value: int) -> str:
+        try:
+            return cls(value).name.lower()
+        except ValueError:
+            return f"unknown status {value}"
+
+
+COUNTER_KINDS = {0: "none", 1: "dwt", 2: "tim2-icount", 3: "host-ns", 4: "ccount"}
+RESET_CAUSES = {0: "power-on", 1: "software", 2: "fault"}
+FLAG_CLOCK_LOCKED = 0x01
+FLAG_FPU = 0x02
+
+_INFO_FIXED = struct.Struct("<HHIIIIBBB")
+_STATS = struct.Struct("<6I")
+STAT_NAMES = ("frames_ok", "crc_errors", "frame_errors", "too_long_errors", "unknown_cmds", "duplicate_requests")
+
+
+def _take_str(data: bytes, pos: int) -> tuple[str, int]:
+    n = data[pos]
+    return data[pos + 1 : pos + 1 + n].decode("ascii", "replace"), pos + 1 + n
+
+
+@dataclass(frozen=True)
+class BoardInfo:
+    """What HELLO and INFO report (see put_board_info in commands.c)."""
+
+    protocol_version: str
+    max_payload_bytes: int
+    clock_hz: int
+    flash_bytes: int
+    ram_bytes: int
+    model_ram_bytes: int
+    counter: str
+    clock_locked: bool
+    fpu: bool
+    reset_cause: str
+    board_id: str
+    firmware_version: str
+    stats: dict | None = None
+
+    @classmethod
+    def parse(cls, payload: bytes, with_stats: bool = False) -> "BoardInfo":
+        try:
+            ver, maxp, clk, flash, ram, model_ram, counter, flags, cause = _INFO_FIXED.unpack_from(payload)
+            board_id, pos = _take_str(payload, _INFO_FIXED.size)
+            fw, pos = _take_str(payload, pos)
+            stats = dict(zip(STAT_NAMES, _STATS.unpack_from(payload, pos))) if with_stats else None
+        except (struct.error, IndexError) as exc:
+            raise LinkError(f"board info reply is malformed ({len(payload)} bytes): {exc}") from None
+        return cls(
+            protocol_version=f"{ver >> 8}.{ver & 0xFF}",
+            max_payload_bytes=maxp,
+            clock_hz=clk,
+            flash_bytes=flash,
+            ram_bytes=ram,
+            model_ram_bytes=model_ram,
+            counter=COUNTER_KINDS.get(counter, f"unknown-{counter}"),
+            clock_locked=bool(flags & FLAG_CLOCK_LOCKED),
+            fpu=bool(flags & FLAG_FPU),
+            reset_cause=RESET_CAUSES.get(cause, f"unknown-{cause}"),
+            board_id=board_id,
+            firmware_version=fw,
+            stats=stats,
+        )

@@ -1,0 +1,67 @@
+"""Rich tables for the terminal; the CLI prints JSON instead with --json."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+from hil.link.protocol import BoardInfo
+
+
+def _size(n: int) -> str:
+    return f"{n:,} B ({n / 1024:.1f} KiB)" if n else "-"
+
+
+def boards_table(rows: list[dict]) -> Table:
+    table = Table(title="Boards")
+    for col in ("name", "kind", "mcu", "core", "clock_hz", "flash_bytes", "ram_bytes"):
+        table.add_column(col, justify="right" if col.endswith(("_hz", "_bytes")) else "left")
+    for r in rows:
+        table.add_row(r["name"], r["kind"], r["mcu"], r["core"], f"{r['clock_hz']:,}", f"{r['flash_bytes']:,}",
+                      f"{r['ram_bytes']:,}")  # fmt: skip
+    return table
+
+
+def info_table(info: BoardInfo, url: str) -> Table:
+    table = Table(title=f"hil info: {info.board_id} on {url}", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    rows = [
+        ("board_id", info.board_id),
+        ("firmware_version", info.firmware_version),
+        ("protocol_version", info.protocol_version),
+        ("clock_hz", f"{info.clock_hz:,}" + ("" if info.clock_locked else " (nominal; PLL not locked)")),
+        ("counter", info.counter),
+        ("flash_bytes", _size(info.flash_bytes)),
+        ("ram_bytes", _size(info.ram_bytes)),
+        ("model_ram_bytes", _size(info.model_ram_bytes)),
+        ("max_payload_bytes", f"{info.max_payload_bytes:,}"),
+        ("reset_cause", info.reset_cause),
+    ]
+    rows += [(k, f"{v:,}") for k, v in (info.stats or {}).items()]
+    for k, v in rows:
+        table.add_row(k, str(v))
+    return table
+
+
+def bench_link_table(result: dict) -> Table:
+    lat = result["latency"]
+    table = Table(
+        title=f"hil bench link: {result['board']} on {result['url']}",
+        caption=f"round trip: median {lat['median_ms']} ms, p99 {lat['p99_ms']} ms over {lat['pings']} pings; "
+        f"{result['clock']}",
+    )
+    table.add_column("payload", justify="right")
+    table.add_column("host→board B/s", justify="right")
+    table.add_column("board→host B/s", justify="right")
+    for row in result["throughput"]:
+        table.add_row(f"{row['size_bytes'] // 1024} KiB", f"{row['host_to_board_bytes_per_s']:,}",
+                      f"{row['board_to_host_bytes_per_s']:,}")  # fmt: skip
+    return table
+
+
+def print_table(table: Table) -> None:
+    # Piped output (make demo under CI, logs) gets a fixed width instead of 80 columns.
+    Console(width=None if sys.stdout.isatty() else 120).print(table)

@@ -1,0 +1,17 @@
+"""How a board is built, flashed and brought up: one module per board kind."""
+
+from hil.boards import Board
+from hil.targets.base import Target
+from hil.targets.host import HostTarget
+from hil.targets.physical import PhysicalTarget
+from hil.targets.qemu import QemuTarget
+
+_BY_KIND: dict[str, type[Target]] = {
+    "emulated": QemuTarget,
+    "physical": PhysicalTarget,
+    "native": HostTarget,
+}
+
+
+def target_for(board: Board) -> Target:
+    return _BY_KIND[board.kind](board)

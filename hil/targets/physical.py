@@ -1,0 +1,82 @@
+"""Real boards: PlatformIO builds and uploads, the USB serial port found by VID:PID."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator, Optional
+
+from serial.tools import list_ports
+
+from hil.errors import BuildError, ConfigError, FlashError, LinkError, ToolMissingError
+from hil.link.session import Session
+from hil.paths import repo_root
+from hil.targets import firmware
+from hil.targets.base import Target
+
+
+def find_pio() -> Optional[str]:
+    """PlatformIO's CLI: on PATH, or beside the running Python (the project's .venv)."""
+    beside = Path(sys.executable).parent / "pio"
+    return shutil.which("pio") or (str(beside) if beside.exists() else None)
+
+
+class PhysicalTarget(Target):
+    def _usb_id(self) -> str:
+        return f"{self.board.link.usb_vid:04x}:{self.board.link.usb_pid:04x}"
+
+    def find_port(self) -> str:
+        """The board's serial device; a missing or ambiguous board is a clear error."""
+        link = self.board.link
+        found = [p.device for p in list_ports.comports() if (p.vid, p.pid) == (link.usb_vid, link.usb_pid)]
+        if not found:
+            raise FlashError(
+                f"no {self.board.name} connected: wanted a USB serial device {self._usb_id()}, found none "
+                "(plug the board in, or pass --url)"
+            )
+        if len(found) > 1:
+            raise ConfigError(f"{len(found)} boards match {self._usb_id()} ({', '.join(found)}): pick one with --url")
+        return found[0]
+
+    def pio_command(self, target: Optional[str], port: Optional[str] = None) -> list[str]:
+        cmd = [find_pio() or "pio", "run", "-d", str(repo_root()), "-e", self.board.firmware.platformio_env]
+        if target:
+            cmd += ["-t", target]
+        if port:
+            cmd += ["--upload-port", port]
+        return cmd
+
+    def _run_pio(self, cmd: list[str], error: type) -> None:
+        if find_pio() is None:
+            raise ToolMissingError("PlatformIO (pio) not found: pip install platformio, on a machine with internet")
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["(no output)"]
+            raise error(f"{' '.join(cmd)} failed: {tail[0]}")
+
+    def build(self) -> Path:
+        if self.board.firmware.make_target:  # the same ELF builds offline with Make
+            return firmware.build(self.board.firmware.make_target)
+        self._run_pio(self.pio_command(None), BuildError)
+        return repo_root() / ".pio" / "build" / self.board.firmware.platformio_env / "firmware.elf"
+
+    def flash(self, dry_run: bool = False) -> dict:
+        if dry_run:
+            return {"board": self.board.name, "command": self.pio_command("upload"), "dry_run": True}
+        port = self.find_port()
+        cmd = self.pio_command("upload", port)
+        self._run_pio(cmd, FlashError)
+        return {"board": self.board.name, "command": cmd, "port": port}
+
+    @contextlib.contextmanager
+    def _bring_up(self, **kw) -> Iterator[Session]:
+        url = self.find_port()
+        try:
+            session = Session.connect(url, baud=self.board.link.baud or 115200, **kw)
+        except LinkError as exc:
+            raise LinkError(f"{self.board.name} on {url} does not answer: {exc} (flash it with `hil flash`)") from None
+        with session:
+            yield session

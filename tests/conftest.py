@@ -1,0 +1,59 @@
+"""Shared fixtures: firmware builds, and sessions with the host build and the emulated board.
+
+Every board a test starts is stopped by that test's fixture."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+from hil.boards import get_board
+from hil.targets import firmware, target_for
+
+# Boards every protocol test runs against: the host build and the emulated NUCLEO.
+LINK_BOARDS = ["host", "qemu-f446"]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--hw-board", default=None, help="id of a real board attached to this machine (e.g. nucleo-f446)")
+    parser.addoption("--hw-url", default=None, help="its serial URL, when it cannot be found by USB id")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--hw-board"):
+        return
+    skip = pytest.mark.skip(reason="needs a real board on this machine: run with --hw-board nucleo-f446 [--hw-url URL]")
+    for item in items:
+        if "hw" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def stm32_elf():
+    return firmware.build("stm32f4")
+
+
+@pytest.fixture(scope="session")
+def host_exe():
+    return firmware.build("host")
+
+
+@contextlib.contextmanager
+def open_board(name: str, **kw):
+    with target_for(get_board(name)).session(**kw) as session:
+        yield session
+
+
+@pytest.fixture(params=LINK_BOARDS)
+def session(request):
+    """A fresh board (booted for this test) and a session with it."""
+    request.getfixturevalue("stm32_elf" if request.param == "qemu-f446" else "host_exe")
+    with open_board(request.param) as s:
+        yield s
+
+
+@pytest.fixture
+def hw(request):
+    """The real board given on the command line: (board id, url or None)."""
+    return request.config.getoption("--hw-board"), request.config.getoption("--hw-url")

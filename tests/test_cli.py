@@ -1,0 +1,164 @@
+"""The `hil` command end to end: output, one-line errors, and process lifetimes."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hil import cli
+from hil.targets.process import free_tcp_port
+
+
+def qemu_pids() -> set[int]:
+    pids = set()
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "cmdline").read_bytes().split(b"\0")[0].endswith(b"qemu-system-arm"):
+                    pids.add(int(d.name))
+            except OSError:
+                pass
+    return pids
+
+
+def run_cli(capsys, *args):
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hil: error: "), err
+    return lines[0]
+
+
+def test_info_on_emulated_board_leaves_no_emulator(capsys, stm32_elf):
+    before = qemu_pids()
+    code, out, _ = run_cli(capsys, "info", "--json")
+    assert code == 0
+    info = json.loads(out)
+    assert (info["board_id"], info["counter"], info["clock_hz"]) == ("qemu-f446", "tim2-icount", 180_000_000)
+    assert info["url"].startswith("socket://127.0.0.1:")
+    assert qemu_pids() == before
+
+
+def test_info_table_on_host_build(capsys, host_exe):
+    code, out, _ = run_cli(capsys, "info", "--board", "host")
+    assert code == 0
+    assert "board_id" in out and "host-ns" in out and "frames_ok" in out
+
+
+def test_build_prints_elf_path_and_sizes(capsys):
+    code, out, _ = run_cli(capsys, "build")
+    assert code == 0 and out.strip().endswith("hil-fw.elf") and Path(out.strip()).exists()
+    code, out, _ = run_cli(capsys, "build", "--json")
+    sizes = json.loads(out)
+    assert 0 < sizes["flash_bytes"] < 512 * 1024
+
+
+def test_flash_emulated_boots_fresh_elf(capsys, stm32_elf):
+    before = qemu_pids()
+    code, out, _ = run_cli(capsys, "flash", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["booted"] == "qemu-f446" and result["counter"] == "tim2-icount"
+    assert result["flash_bytes"] > 0
+    assert qemu_pids() == before
+
+
+def test_flash_emulated_dry_run_shows_qemu_command(capsys):
+    code, out, _ = run_cli(capsys, "flash", "--dry-run")
+    assert code == 0
+    for part in ("qemu-system-arm", "-M netduinoplus2", "-icount shift=0", "host=127.0.0.1", "nodelay=on",
+                 "-serial null -serial chardev:hil"):  # fmt: skip
+        assert part in out
+
+
+def test_flash_physical_dry_run_prints_platformio_upload(capsys):
+    code, out, _ = run_cli(capsys, "flash", "--board", "nucleo-f446", "--dry-run")
+    assert code == 0
+    assert out.split()[1:3] == ["run", "-d"] and "-e nucleo_f446re -t upload" in out
+    assert out.split()[0].endswith("pio")
+
+
+@pytest.mark.parametrize("command", ["flash", "info"])
+def test_physical_board_missing_is_one_clear_line(capsys, command):
+    code, _, err = run_cli(capsys, command, "--board", "nucleo-f446")
+    assert code == 1
+    assert "no nucleo-f446 connected: wanted a USB serial device 0483:374b, found none" in one_error_line(err)
+
+
+def test_unknown_board_is_one_clear_line(capsys):
+    code, _, err = run_cli(capsys, "info", "--board", "stm32-blue-pill")
+    assert code == 1
+    assert "unknown board 'stm32-blue-pill': wanted one of" in one_error_line(err)
+
+
+def test_dead_url_is_one_clear_line(capsys):
+    port = free_tcp_port()
+    code, _, err = run_cli(capsys, "info", "--url", f"socket://127.0.0.1:{port}")
+    assert code == 1
+    assert f"cannot open socket://127.0.0.1:{port}" in one_error_line(err)
+
+
+def test_emulate_rejects_a_physical_board(capsys):
+    code, _, err = run_cli(capsys, "emulate", "--board", "nucleo-f446", "--port", "5555")
+    assert code == 1 and "wants an emulated board" in one_error_line(err)
+
+
+def test_bench_link_json(capsys, host_exe):
+    code, out, _ = run_cli(capsys, "bench", "link", "--board", "host", "--json", "--pings", "20", "--sizes-kib", "1", "4")
+    result = json.loads(out)
+    assert code == 0
+    assert result["latency"]["pings"] == 20
+    assert 0 < result["latency"]["median_ms"] <= result["latency"]["p99_ms"]
+    assert [r["size_bytes"] for r in result["throughput"]] == [1024, 4096]
+    assert all(r["host_to_board_bytes_per_s"] > 0 and r["board_to_host_bytes_per_s"] > 0 for r in result["throughput"])
+    assert "host wall clock" in result["clock"]
+
+
+def _start_emulate(port):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hil.cli", "emulate", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    line = proc.stdout.readline()
+    assert f"running on socket://127.0.0.1:{port}" in line, line + proc.stderr.read()
+    return proc
+
+
+def test_emulate_serves_several_clients_and_stops_cleanly(capsys, stm32_elf):
+    before = qemu_pids()
+    port = free_tcp_port()
+    proc = _start_emulate(port)
+    try:
+        url = f"socket://127.0.0.1:{port}"
+        for board in ("qemu-f446", "nucleo-f446"):  # --url overrides the board's own link
+            code, out, err = run_cli(capsys, "info", "--board", board, "--url", url, "--json")
+            assert code == 0, err
+            assert json.loads(out)["board_id"] == "qemu-f446"
+        assert len(qemu_pids() - before) == 1  # clients reuse the running emulator
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert qemu_pids() == before
+
+
+def test_emulator_dies_with_a_killed_hil(stm32_elf):
+    before = qemu_pids()
+    proc = _start_emulate(free_tcp_port())
+    assert len(qemu_pids() - before) == 1
+    os.kill(proc.pid, signal.SIGKILL)  # no cleanup code runs: the kernel's parent-death signal must
+    proc.wait(10)
+    deadline = time.monotonic() + 5
+    while qemu_pids() - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert qemu_pids() == before

@@ -1,0 +1,75 @@
+"""A bounded libFuzzer run of the firmware's frame receiver and dispatcher.
+
+The same target runs for longer by hand: `make fuzz-long` (FUZZ_SECONDS=600)."""
+
+import os
+import struct
+import subprocess
+
+import pytest
+
+from hil.link.protocol import Cmd
+from hil.targets import firmware
+
+RUNS = 150_000
+
+
+def _structured(*requests) -> bytes:
+    """A fuzz input in the harness's structured mode: (type, payload) requests sent as valid frames."""
+    out = bytearray([1])
+    for cmd, payload in requests:
+        out += bytes([cmd, len(payload)]) + payload
+    return bytes(out)
+
+
+SEEDS = {
+    "hello": _structured((Cmd.HELLO, struct.pack("<H", 0x0100)), (Cmd.INFO, b"")),
+    "echo": _structured((Cmd.ECHO, b"abc\x00def"), (Cmd.SINK, b"\x00" * 40), (Cmd.SOURCE, struct.pack("<H", 300))),
+    "spin": _structured((Cmd.SPIN, struct.pack("<I", 10))),
+    "upload": _structured(
+        (Cmd.MODEL_BEGIN, struct.pack("<II", 4, 0xB63CFBCD)),
+        (Cmd.MODEL_CHUNK, struct.pack("<I", 0) + b"abcd"),
+        (Cmd.MODEL_END, b""),
+        (Cmd.MODEL_INFO, b""),
+        (Cmd.INVOKE, b"\x01\x02"),
+        (Cmd.PROFILE, b""),
+    ),
+    "reset": _structured((Cmd.ECHO, b"x"), (Cmd.RESET, b""), (Cmd.ECHO, b"y")),
+    "raw": b"\x00garbage\x00\x05\x01\x02\x03\x04\x00",
+}
+
+
+@pytest.fixture(scope="module")
+def fuzzer():
+    return firmware.build("fuzz")
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    for name, data in SEEDS.items():
+        (tmp_path / name).write_bytes(data)
+    return tmp_path
+
+
+def _run(fuzzer, *args, env=None):
+    return subprocess.run([str(fuzzer), *map(str, args)], capture_output=True, text=True, timeout=600, env=env)
+
+
+def test_frame_parser_fuzz_run_finds_nothing(fuzzer, corpus):
+    proc = _run(fuzzer, f"-runs={RUNS}", "-seed=1", "-max_len=9000", corpus)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"Done {RUNS} runs" in proc.stderr
+
+
+def test_seeds_replay_cleanly(fuzzer, corpus):
+    proc = _run(fuzzer, *sorted(corpus.iterdir()))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stderr.count("Executed") == len(SEEDS)
+
+
+def test_reply_check_catches_a_broken_reply(fuzzer, corpus):
+    """The harness's oracle (every reply must be a valid frame) can fail: break replies, expect an abort."""
+    env = dict(os.environ, HIL_FUZZ_BREAK_REPLIES="1")
+    proc = _run(fuzzer, corpus / "echo", env=env)
+    assert proc.returncode != 0
+    assert "deadly signal" in proc.stderr or "ABRT" in proc.stderr.upper()

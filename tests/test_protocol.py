@@ -1,0 +1,152 @@
+"""Protocol round trips against the host build and the emulated NUCLEO-F446RE."""
+
+import random
+import struct
+import zlib
+
+import pytest
+
+from hil.errors import ConfigError, DeviceError
+from hil.link.protocol import MAX_PAYLOAD, Cmd, Status
+
+
+def test_hello_reports_board(session):
+    info = session.board_info
+    assert info.protocol_version == "1.0"
+    assert info.firmware_version == "0.1.0"
+    assert info.max_payload_bytes == MAX_PAYLOAD
+    assert info.reset_cause == "power-on"
+    if info.board_id == "qemu-f446":
+        assert (info.clock_hz, info.flash_bytes, info.ram_bytes) == (180_000_000, 512 * 1024, 128 * 1024)
+        assert info.counter == "tim2-icount"  # QEMU has no DWT; TIM2 under -icount counts instructions
+        assert info.fpu
+        assert 64 * 1024 <= info.model_ram_bytes < 128 * 1024
+    else:
+        assert (info.board_id, info.counter) == ("host", "host-ns")
+
+
+@pytest.mark.parametrize("size", [0, 1, 253, 254, 255, 1000, MAX_PAYLOAD])
+def test_echo_sizes(session, size):
+    data = random.Random(size).randbytes(size)
+    assert session.echo(data) == data
+
+
+def test_echo_zeros_and_ones(session):
+    for data in (b"\x00" * MAX_PAYLOAD, b"\xff" * MAX_PAYLOAD, b"\x00\xff" * 700):
+        assert session.echo(data) == data
+
+
+def test_sink_and_source(session):
+    assert session.sink(b"\x07" * 3000) == 3000
+    assert session.source(MAX_PAYLOAD) == bytes((i * 31 + 7) & 0xFF for i in range(MAX_PAYLOAD))
+    with pytest.raises(DeviceError, match="answered SOURCE with bad_arg"):
+        session.source(MAX_PAYLOAD + 1)
+
+
+def test_info_counts_frames(session):
+    before = session.info().stats["frames_ok"]
+    for _ in range(5):
+        session.echo(b"x")
+    assert session.info().stats["frames_ok"] == before + 6
+
+
+def test_unknown_command_is_an_error_reply(session):
+    reply = session.exchange(0x55)
+    assert reply.status == Status.UNKNOWN_CMD
+    assert session.info().stats["unknown_cmds"] == 1
+    assert session.echo(b"still here") == b"still here"
+
+
+def test_hello_with_wrong_major_version(session):
+    reply = session.exchange(Cmd.HELLO, struct.pack("<H", 0x0900))
+    assert reply.status == Status.VERSION
+    reply = session.exchange(Cmd.HELLO, b"\x01")  # malformed
+    assert reply.status == Status.BAD_ARG
+
+
+def test_version_mismatch_is_one_clear_error(session, monkeypatch):
+    monkeypatch.setattr("hil.link.session.PROTO_VERSION", (2, 0))
+    with pytest.raises(ConfigError, match=r"speaks protocol 1\.0, this hil speaks 2\.0"):
+        session.hello()
+
+
+def test_reset_reboots_and_reports_cause(session):
+    session.upload_model(b"\x11" * 100)
+    assert session.reset() == "software"
+    assert session.board_info.reset_cause == "software"
+    assert session.model_info()["state"] == "none"  # RAM state is gone, as after a real reset
+    assert session.echo(b"after reset") == b"after reset"
+
+
+def test_model_upload_round_trip(session):
+    blob = random.Random(3).randbytes(50_000)
+    assert session.upload_model(blob) == zlib.crc32(blob)
+    info = session.model_info()
+    assert info == {"state": "loaded", "size_bytes": 50_000, "crc32": zlib.crc32(blob), "received_bytes": 50_000}
+
+
+def test_model_too_big_is_refused_with_both_sizes(session):
+    room = session.board_info.model_ram_bytes
+    with pytest.raises(DeviceError, match=rf"model of {room + 1:,} B does not fit the {room:,} B of model RAM"):
+        session.upload_model(b"\x00" * (room + 1))
+
+
+def test_model_upload_errors(session):
+    blob = b"\x42" * 9000
+    session.request(Cmd.MODEL_BEGIN, struct.pack("<II", len(blob), zlib.crc32(blob)))
+    reply = session.exchange(Cmd.MODEL_CHUNK, struct.pack("<I", 100) + blob[:100])  # out of order
+    assert reply.status == Status.STATE and struct.unpack("<I", reply.payload) == (0,)
+    assert session.exchange(Cmd.MODEL_END).status == Status.STATE  # incomplete
+    session.request(Cmd.MODEL_CHUNK, struct.pack("<I", 0) + blob[:4000])
+    reply = session.exchange(Cmd.MODEL_CHUNK, struct.pack("<I", 4000) + blob[:4090])
+    assert reply.status == Status.OK  # in order and within the declared size
+    session.request(Cmd.MODEL_BEGIN, struct.pack("<II", len(blob), zlib.crc32(blob) ^ 1))  # wrong CRC
+    for off in range(0, len(blob), 4000):
+        session.request(Cmd.MODEL_CHUNK, struct.pack("<I", off) + blob[off : off + 4000])
+    reply = session.exchange(Cmd.MODEL_END)
+    assert reply.status == Status.BAD_MODEL
+    assert struct.unpack("<I", reply.payload) == (zlib.crc32(blob),)
+    assert session.model_info()["state"] == "rejected"
+
+
+def test_chunk_past_declared_size_is_refused(session):
+    session.request(Cmd.MODEL_BEGIN, struct.pack("<II", 10, 0))
+    assert session.exchange(Cmd.MODEL_CHUNK, struct.pack("<I", 0) + b"x" * 11).status == Status.BAD_ARG
+    assert session.exchange(Cmd.MODEL_CHUNK, b"\x00").status == Status.BAD_ARG
+
+
+def test_invoke_without_model_and_without_interpreter(session):
+    assert session.exchange(Cmd.INVOKE, b"\x00" * 16).status == Status.NO_MODEL
+    assert session.exchange(Cmd.PROFILE).status == Status.NO_MODEL
+    session.upload_model(b"\x01" * 64)
+    # This firmware keeps models but has no interpreter yet: it says so instead of faking a result.
+    assert session.exchange(Cmd.INVOKE, b"\x00" * 16).status == Status.UNSUPPORTED
+
+
+def test_repeated_sequence_number_is_answered_not_rerun(session):
+    """A retry must not run a request twice: resend one MODEL_CHUNK with the same seq."""
+    from hil.link import framing
+
+    session.request(Cmd.MODEL_BEGIN, struct.pack("<II", 8, 0))
+    wire = framing.encode(framing.Frame(Cmd.MODEL_CHUNK, 0, 4242, struct.pack("<I", 0) + b"abcd"))
+    replies = []
+    for _ in range(3):
+        session.port.write(wire)
+        replies.append(session._await_reply(Cmd.MODEL_CHUNK, 4242, deadline=__import__("time").monotonic() + 5))
+    assert all(r.status == Status.OK and r.payload == struct.pack("<I", 4) for r in replies)
+    assert session.model_info()["received_bytes"] == 4
+    assert session.info().stats["duplicate_requests"] == 2
+
+
+def test_spin_counter_is_exact_on_the_emulator(stm32_elf):
+    """Under -icount shift=0 TIM2 counts instructions: the loop cost is exactly linear and repeatable."""
+    from tests.conftest import open_board
+
+    with open_board("qemu-f446") as session:
+        assert session.board_info.counter == "tim2-icount"
+        a, b, c = (session.spin(n) for n in (1000, 2000, 4000))
+        assert b - a == (c - b) / 2 > 0
+        assert session.spin(1000) == a
+        assert session.exchange(Cmd.SPIN, struct.pack("<I", 10_000_001)).status == Status.BAD_ARG
+    with open_board("qemu-f446") as session:  # and identical after a fresh boot
+        assert session.spin(1000) == a
