@@ -10,10 +10,18 @@ import signal
 import sys
 import time
 
+from pathlib import Path
+
+import numpy as np
+
 from hil import __version__, report
 from hil.bench.link import bench_link
 from hil.boards import DEFAULT_BOARD, all_boards, get_board
-from hil.errors import FlashError, HilError
+from hil.compile.compiler import compile_tflite, load_model
+from hil.errors import ConfigError, FlashError, HilError
+from hil.profile.run import run_rows
+from hil.profile.tensors import dequantize, load_inputs
+from hil.targets.limits import check_fits, model_limits
 from hil.targets import target_for
 from hil.targets.firmware import image_sizes
 from hil.targets.qemu import Emulator
@@ -73,6 +81,33 @@ def cmd_emulate(args) -> None:
         raise FlashError(f"{board.name}: {why}")
 
 
+def cmd_compile(args) -> None:
+    board = get_board(args.board)
+    if Path(args.model).suffix != ".tflite":
+        raise ConfigError(f"hil compile wants a .tflite model, got {args.model}")
+    model = compile_tflite(args.model)
+    fits = check_fits(model.model_bytes, model.arena_bytes, model_limits(board))
+    Path(args.out).write_bytes(model.blob)
+    result = model.report() | {"board": board.name, "out": args.out, **fits}
+    _emit(args, result, report.compile_table(result))
+
+
+def cmd_run(args) -> None:
+    board = get_board(args.board)
+    model = load_model(args.model)
+    check_fits(model.model_bytes, model.arena_bytes, model_limits(board))
+    rows = load_inputs(Path(args.input), model.inputs)
+    with target_for(board).session(args.url) as session:
+        outputs, figures = run_rows(session, model, rows, reference=args.reference, profile=args.profile)
+    if args.dequantize:
+        outputs = [dequantize(o, spec) for o, spec in zip(outputs, model.outputs)]
+    if len(outputs) == 1:
+        np.save(args.out, outputs[0])
+    else:
+        np.savez(args.out, **{f"output_{i}": o for i, o in enumerate(outputs)})
+    _emit(args, figures | {"out": args.out}, report.run_table(figures))
+
+
 def _board_options(p: argparse.ArgumentParser, url: bool = True) -> None:
     p.add_argument("--board", default=DEFAULT_BOARD, help=f"board id from boards/ (default {DEFAULT_BOARD})")
     if url:
@@ -106,6 +141,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--board", default=DEFAULT_BOARD)
     p.add_argument("--port", type=int, required=True)
     p.set_defaults(func=cmd_emulate)
+
+    p = sub.add_parser("compile", help="compile an int8 .tflite into a board model blob (.hilm)")
+    p.add_argument("model", help="the .tflite file")
+    p.add_argument("--out", required=True, help="the .hilm file to write")
+    _board_options(p, url=False)
+    p.set_defaults(func=cmd_compile)
+
+    p = sub.add_parser("run", help="run a model on a board over input rows")
+    p.add_argument("--model", required=True, help="a .tflite (compiled on the fly) or .hilm")
+    p.add_argument("--input", required=True, help="X.npy: one input per row (floats are quantised); .npz for several")
+    p.add_argument("--out", required=True, help="Y.npy for the outputs (.npz when the model has several)")
+    p.add_argument("--profile", action="store_true", help="per-operator cycles")
+    p.add_argument("--dequantize", action="store_true", help="write float outputs")
+    p.add_argument("--reference", action="store_true", help="use the reference kernels instead of the optimized ones")
+    _board_options(p)
+    p.set_defaults(func=cmd_run)
 
     bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="bench", required=True)
     p = bench.add_parser("link", help="round-trip latency and throughput of the serial link")

@@ -40,3 +40,11 @@ class DeviceError(HilError):
         super().__init__(message)
         self.status = status
         self.payload = payload
+
+
+class ModelError(HilError):
+    """A model file is malformed, or uses something the runtime does not support."""
+
+
+class BudgetError(HilError):
+    """A model or configuration does not fit the board or the budget it was given."""

@@ -65,3 +65,35 @@ def bench_link_table(result: dict) -> Table:
 def print_table(table: Table) -> None:
     # Piped output (make demo under CI, logs) gets a fixed width instead of 80 columns.
     Console(width=None if sys.stdout.isatty() else 120).print(table)
+
+
+def compile_table(report: dict) -> Table:
+    table = Table(title=f"hil compile: {report['source']} for {report['board']}",
+                  caption=f"model {report['model_bytes']:,} B (flash free {report['flash_free_bytes']:,} B); "
+                  f"arena {report['arena_bytes']:,} B; RAM {report['ram_needed_bytes']:,} of "
+                  f"{report['model_ram_bytes']:,} B; {report['macs']:,} MACs")  # fmt: skip
+    for col in ("#", "op", "MACs"):
+        table.add_column(col, justify="right" if col != "op" else "left")
+    for op in report["ops"]:
+        table.add_row(str(op["index"]), op["op"], f"{op['macs']:,}")
+    return table
+
+
+# What one count of each counter is (the JSON keeps the field name "cycles").
+COUNTER_UNITS = {"dwt": "cycles", "tim2-icount": "instructions", "host-ns": "ns"}
+
+
+def run_table(figures: dict) -> Table:
+    c = figures["cycles"]
+    unit = COUNTER_UNITS.get(figures["counter"], "counts")
+    table = Table(title=f"hil run on {figures['board']} ({figures['kernels']} kernels)",
+                  caption=f"counter {figures['counter']} ({unit}); {figures['inferences']} inferences; per inference "
+                  f"mean {c['mean']:,.0f} min {c['min']:,} max {c['max']:,}; model {figures['model_bytes']:,} B, "
+                  f"arena {figures['arena_bytes']:,} B; "
+                  + (f"uploaded in {figures['upload_s']} s" if figures["uploaded"] else "model already on board"))
+    for col in ("#", "op", unit, "MACs", f"MACs/{unit.rstrip('s')}"):
+        table.add_column(col, justify="right" if col != "op" else "left")
+    for op in figures.get("ops", []):
+        rate = f"{op['macs'] / op['cycles']:.2f}" if op["cycles"] and op["macs"] else "-"
+        table.add_row(str(op["index"]), op["op"], f"{op['cycles']:,}", f"{op['macs']:,}", rate)
+    return table

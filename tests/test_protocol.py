@@ -8,6 +8,7 @@ import pytest
 
 from hil.errors import ConfigError, DeviceError
 from hil.link.protocol import MAX_PAYLOAD, Cmd, Status
+from tests.graphs import mlp_model
 
 
 def test_hello_reports_board(session):
@@ -71,7 +72,8 @@ def test_version_mismatch_is_one_clear_error(session, monkeypatch):
 
 
 def test_reset_reboots_and_reports_cause(session):
-    session.upload_model(b"\x11" * 100)
+    session.upload_model(mlp_model().blob)
+    assert session.model_info()["state"] == "loaded"
     assert session.reset() == "software"
     assert session.board_info.reset_cause == "software"
     assert session.model_info()["state"] == "none"  # RAM state is gone, as after a real reset
@@ -79,10 +81,19 @@ def test_reset_reboots_and_reports_cause(session):
 
 
 def test_model_upload_round_trip(session):
-    blob = random.Random(3).randbytes(50_000)
+    blob = mlp_model((256, 160, 10)).blob  # about 44 KiB: a dozen chunks
     assert session.upload_model(blob) == zlib.crc32(blob)
     info = session.model_info()
-    assert info == {"state": "loaded", "size_bytes": 50_000, "crc32": zlib.crc32(blob), "received_bytes": 50_000}
+    size = len(blob)
+    assert info == {"state": "loaded", "size_bytes": size, "crc32": zlib.crc32(blob), "received_bytes": size}
+
+
+def test_bytes_that_are_not_a_model_are_rejected(session):
+    blob = random.Random(3).randbytes(50_000)
+    with pytest.raises(DeviceError, match="answered MODEL_END with bad_model"):
+        session.upload_model(blob)
+    assert session.model_info()["state"] == "rejected"
+    assert session.exchange(Cmd.INVOKE, b"\x00" * 41).status == Status.NO_MODEL
 
 
 def test_model_too_big_is_refused_with_both_sizes(session):
@@ -115,12 +126,14 @@ def test_chunk_past_declared_size_is_refused(session):
     assert session.exchange(Cmd.MODEL_CHUNK, b"\x00").status == Status.BAD_ARG
 
 
-def test_invoke_without_model_and_without_interpreter(session):
-    assert session.exchange(Cmd.INVOKE, b"\x00" * 16).status == Status.NO_MODEL
+def test_invoke_checks_model_and_input_size(session):
+    assert session.exchange(Cmd.INVOKE, b"\x00" * 41).status == Status.NO_MODEL
     assert session.exchange(Cmd.PROFILE).status == Status.NO_MODEL
-    session.upload_model(b"\x01" * 64)
-    # This firmware keeps models but has no interpreter yet: it says so instead of faking a result.
-    assert session.exchange(Cmd.INVOKE, b"\x00" * 16).status == Status.UNSUPPORTED
+    session.upload_model(mlp_model().blob)
+    assert session.exchange(Cmd.INVOKE, b"\x00" * 40).status == Status.BAD_ARG  # 39 input bytes: one short
+    assert session.exchange(Cmd.INVOKE, b"").status == Status.BAD_ARG
+    cycles, out = session.invoke(bytes(40))
+    assert len(out) == 10 and cycles > 0
 
 
 def test_repeated_sequence_number_is_answered_not_rerun(session):

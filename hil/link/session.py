@@ -236,6 +236,18 @@ class Session:
             self.request(Cmd.MODEL_CHUNK, struct.pack("<I", offset) + blob[offset : offset + step])
         return struct.unpack("<I", self.request(Cmd.MODEL_END))[0]
 
+    def invoke(self, inputs: bytes, reference: bool = False, reply_bytes: int = 0) -> tuple[int, bytes]:
+        """Run the loaded model once: (counter delta of the run, output bytes)."""
+        payload = self.request(Cmd.INVOKE, bytes([1 if reference else 0]) + inputs, reply_bytes=reply_bytes)
+        return struct.unpack_from("<I", payload)[0], payload[4:]
+
+    def profile(self) -> tuple[int, list[dict]]:
+        """Per-operator counter deltas of the last invoke: (total, [{index, code, cycles}])."""
+        payload = self.request(Cmd.PROFILE)
+        n, _, total = struct.unpack_from("<HHI", payload)
+        ops = [dict(zip(("index", "code", "cycles"), struct.unpack_from("<HBxI", payload, 8 + 8 * i))) for i in range(n)]
+        return total, ops
+
     def model_info(self) -> dict:
         state, size, crc, received = struct.unpack("<BIII", self.request(Cmd.MODEL_INFO))
         states = {0: "none", 1: "uploading", 2: "loaded", 3: "rejected"}

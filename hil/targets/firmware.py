@@ -11,8 +11,13 @@ from elftools.elf.elffile import ELFFile
 from hil.errors import BuildError, ToolMissingError
 from hil.paths import firmware_dir
 
-_OUTPUTS = {"stm32f4": "stm32f4/hil-fw.elf", "host": "host/hil-fw", "fuzz": "fuzz/fuzz_link"}
-_COMPILERS = {"stm32f4": ("arm-none-eabi-gcc", "gcc-arm-none-eabi"), "host": ("cc", "gcc"), "fuzz": ("clang", "clang")}
+_OUTPUTS = {"stm32f4": "stm32f4/hil-fw.elf", "host": "host/hil-fw", "sim": "sim/libhil.so", "fuzz": "fuzz/fuzz_link"}
+_COMPILERS = {
+    "stm32f4": ("arm-none-eabi-gcc", "gcc-arm-none-eabi"),
+    "host": ("cc", "gcc"),
+    "sim": ("cc", "gcc"),
+    "fuzz": ("clang", "clang"),
+}
 
 
 def build(target: str) -> Path:

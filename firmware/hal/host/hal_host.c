@@ -21,7 +21,7 @@
 
 #include "hil/hal.h"
 
-#define MODEL_REGION_BYTES (96u * 1024u)
+#define MODEL_REGION_BYTES (1024u * 1024u) /* mirrored in hil/targets/limits.py */
 
 static int listen_fd = -1;
 static int client_fd = -1;

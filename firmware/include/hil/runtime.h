@@ -16,12 +16,17 @@ hil_status_t hil_runtime_load(const uint8_t *blob, size_t size, uint8_t *arena, 
 /* Forget the current model (a new upload has begun). */
 void hil_runtime_unload(void);
 
-/* Run one inference. Input bytes in, output bytes to out (capacity out_cap);
- * *cycles receives the hal_cycles() delta of the run. */
-hil_status_t hil_runtime_invoke(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_cap,
+#define HIL_INVOKE_REFERENCE 0x01u /* flag: run the reference kernels */
+
+/* Run one inference. in holds every model input's bytes, concatenated in input
+ * order; the outputs are written the same way to out (capacity out_cap).
+ * *cycles receives the hal_cycles() delta of the whole run. */
+hil_status_t hil_runtime_invoke(const uint8_t *in, size_t in_len, uint8_t flags, uint8_t *out, size_t out_cap,
                                 size_t *out_len, uint32_t *cycles);
 
-/* Serialise the per-operator profile of the last invoke into out. */
+/* Serialise the per-operator profile of the last invoke into out:
+ * u16 n_ops, u16 reserved, u32 total cycles, then per op
+ * u16 index, u8 code, u8 reserved, u32 cycles. */
 hil_status_t hil_runtime_profile(uint8_t *out, size_t out_cap, size_t *out_len);
 
 #endif

@@ -123,9 +123,14 @@ hil_status_t hil_cmd_invoke(hil_link_t *link, const hil_request_t *req, uint8_t 
     if (model.state != MODEL_LOADED) {
         return HIL_ERR_NO_MODEL;
     }
+    if (req->len < 1u) {
+        return HIL_ERR_BAD_ARG;
+    }
     uint32_t cycles = 0;
     size_t n = 0;
-    hil_status_t st = hil_runtime_invoke(req->payload, req->len, out + 4, HIL_MAX_PAYLOAD - 4u, &n, &cycles);
+    /* payload: u8 flags, then the input bytes */
+    hil_status_t st = hil_runtime_invoke(req->payload + 1, req->len - 1u, req->payload[0], out + 4,
+                                         HIL_MAX_PAYLOAD - 4u, &n, &cycles);
     wire_put_u32(out, cycles);
     *out_len = st == HIL_OK ? 4u + n : 4u;
     return st;

@@ -1,0 +1,67 @@
+#define _POSIX_C_SOURCE 199309L /* clock_gettime */
+/* The runtime as a library for the host simulator (hil/sim.py, via ctypes).
+ * The same C code the boards run; only hal_cycles() is the host's clock. */
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "hil/hal.h"
+#include "hil/runtime.h"
+
+#define SIM_REGION_BYTES (4u * 1024u * 1024u)
+#define SIM_API __attribute__((visibility("default")))
+
+static uint8_t region[SIM_REGION_BYTES] __attribute__((aligned(8)));
+
+uint32_t hal_cycles(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+}
+
+/* Load a blob (copied into the simulator's region); returns a hil_status_t. */
+SIM_API int hil_sim_load(const uint8_t *blob, uint32_t size)
+{
+    if (size == 0u || size > SIM_REGION_BYTES) {
+        return HIL_ERR_NO_SPACE;
+    }
+    hil_runtime_unload();
+    memcpy(region, blob, size);
+    size_t span = ((size_t)size + 7u) & ~(size_t)7u;
+    return hil_runtime_load(region, size, region + span, SIM_REGION_BYTES - span);
+}
+
+/* One inference, exactly as the INVOKE command runs it. */
+SIM_API int hil_sim_invoke(const uint8_t *in, uint32_t in_len, uint8_t flags, uint8_t *out, uint32_t out_cap,
+                           uint32_t *out_len)
+{
+    size_t n = 0;
+    uint32_t cycles = 0;
+    int st = hil_runtime_invoke(in, in_len, flags, out, out_cap, &n, &cycles);
+    *out_len = (uint32_t)n;
+    return st;
+}
+
+/* Many inferences back to back: rows of in_stride input bytes in, out_stride output bytes out. */
+SIM_API int hil_sim_invoke_rows(const uint8_t *in, uint32_t in_stride, uint8_t *out, uint32_t out_stride,
+                                uint32_t rows, uint8_t flags)
+{
+    for (uint32_t r = 0; r < rows; r++) {
+        uint32_t n = 0;
+        int st = hil_sim_invoke(in + (size_t)r * in_stride, in_stride, flags, out + (size_t)r * out_stride,
+                                out_stride, &n);
+        if (st != HIL_OK) {
+            return st;
+        }
+    }
+    return HIL_OK;
+}
+
+SIM_API int hil_sim_profile(uint8_t *out, uint32_t out_cap, uint32_t *out_len)
+{
+    size_t n = 0;
+    int st = hil_runtime_profile(out, out_cap, &n);
+    *out_len = (uint32_t)n;
+    return st;
+}

@@ -1,0 +1,53 @@
+/* The interface every operator file implements (src/ops/op_<name>.c), and the
+ * accessors it uses. An op file registers itself with HIL_OP_REGISTER; the
+ * runtime finds it by code, so adding an op is adding a file.
+ *
+ * prepare() runs once at load: it checks everything eval() relies on (tensor
+ * types and shapes, parameter record size, index ranges) and returns
+ * HIL_ERR_BAD_MODEL if anything is off. eval() then does no checks. */
+#ifndef HIL_OP_H
+#define HIL_OP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hil/model.h"
+#include "hil/status.h"
+
+typedef struct {
+    uint8_t code; /* hil_opcode_t */
+    hil_status_t (*prepare)(const hil_model_t *m, const hil_op_t *op);
+    hil_status_t (*eval)(const hil_model_t *m, const hil_op_t *op);
+} hil_op_impl_t;
+
+#define HIL_OP_REGISTER(name, op_code, prepare_fn, eval_fn)                                       \
+    __attribute__((used, section("hil_ops"), aligned(4))) const hil_op_impl_t hil_op_impl_##name = { \
+        .code = (op_code), .prepare = (prepare_fn), .eval = (eval_fn)}
+
+/* The registered implementation of code, or NULL. */
+const hil_op_impl_t *hil_op_find(uint8_t code);
+
+/* Tensor i of op: inputs first (0..n_inputs-1), then outputs. NULL when the
+ * index is out of range or the slot is HIL_TENSOR_NONE. */
+const hil_tensor_t *hil_op_tensor(const hil_model_t *m, const hil_op_t *op, unsigned i);
+
+/* Output j of op (= hil_op_tensor(m, op, op->n_inputs + j)). */
+const hil_tensor_t *hil_op_output(const hil_model_t *m, const hil_op_t *op, unsigned j);
+
+/* The bytes of a tensor, in the arena or the blob. */
+void *hil_tensor_data(const hil_model_t *m, const hil_tensor_t *t);
+
+/* The op's parameter record; NULL unless it is exactly `bytes` long. */
+const void *hil_op_params(const hil_model_t *m, const hil_op_t *op, size_t bytes);
+
+/* Constant data at a blob offset, checked at prepare: NULL unless
+ * [offset, offset + bytes) lies inside the blob's data section and is 4-aligned. */
+const void *hil_model_const(const hil_model_t *m, uint32_t offset, size_t bytes);
+
+/* Element count of a tensor (product of dims). */
+int32_t hil_tensor_elements(const hil_tensor_t *t);
+
+/* Prepare helper: 1 if t exists with dtype and ndim (ndim < 0: any). */
+int hil_tensor_is(const hil_tensor_t *t, hil_dtype_t dtype, int ndim);
+
+#endif

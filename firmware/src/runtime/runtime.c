@@ -1,0 +1,253 @@
+/* The model runtime: validates a blob once, then runs it op by op. */
+#include "hil/runtime.h"
+
+#include <string.h>
+
+#include "hil/crc32.h"
+#include "hil/hal.h"
+#include "hil/op.h"
+
+static hil_model_t model;
+static int loaded;
+static const hil_op_impl_t *impls[HIL_MODEL_MAX_OPS];
+static uint32_t op_cycles[HIL_MODEL_MAX_OPS];
+static uint32_t total_cycles;
+
+static const uint8_t dtype_bytes[] = {
+    [HIL_DTYPE_FLOAT32] = 4, [HIL_DTYPE_INT8] = 1,  [HIL_DTYPE_INT16] = 2,
+    [HIL_DTYPE_INT32] = 4,   [HIL_DTYPE_UINT8] = 1, [HIL_DTYPE_INT64] = 8,
+};
+
+/* [offset, offset + n * size) inside [lo, lo + len), without overflow. */
+static int inside(uint32_t offset, uint32_t n, uint32_t size, uint32_t lo, uint32_t len)
+{
+    uint64_t end = (uint64_t)offset + (uint64_t)n * size;
+    return offset >= lo && end <= (uint64_t)lo + len;
+}
+
+static hil_status_t check_header(const hil_model_header_t *h, size_t size, size_t arena_size)
+{
+    if (size < sizeof(*h) || h->magic != HIL_MODEL_MAGIC || h->total_bytes != size) {
+        return HIL_ERR_BAD_MODEL;
+    }
+    if (h->version_major != HIL_MODEL_VERSION_MAJOR) {
+        return HIL_ERR_VERSION;
+    }
+    if (h->arena_bytes > arena_size) {
+        return HIL_ERR_NO_SPACE;
+    }
+    uint32_t n = (uint32_t)size;
+    uint32_t head = (uint32_t)sizeof(*h);
+    if (h->n_ops == 0u || h->n_ops > HIL_MODEL_MAX_OPS || h->n_inputs == 0u || h->n_inputs > HIL_MODEL_MAX_IO ||
+        h->n_outputs == 0u || h->n_outputs > HIL_MODEL_MAX_IO || h->n_tensors >= HIL_TENSOR_NONE ||
+        ((h->tensors_offset | h->ops_offset | h->data_offset) & 7u) != 0u ||
+        ((h->inputs_offset | h->outputs_offset) & 1u) != 0u ||
+        !inside(h->tensors_offset, h->n_tensors, sizeof(hil_tensor_t), head, n - head) ||
+        !inside(h->ops_offset, h->n_ops, sizeof(hil_op_t), head, n - head) ||
+        !inside(h->inputs_offset, h->n_inputs, 2u, head, n - head) ||
+        !inside(h->outputs_offset, h->n_outputs, 2u, head, n - head) ||
+        !inside(h->data_offset, h->data_bytes, 1u, head, n - head)) {
+        return HIL_ERR_BAD_MODEL;
+    }
+    return HIL_OK;
+}
+
+static hil_status_t check_tensor(const hil_model_header_t *h, const hil_tensor_t *t)
+{
+    if (t->dtype >= sizeof(dtype_bytes) || t->ndim > HIL_MODEL_MAX_DIMS || (t->offset & 3u) != 0u) {
+        return HIL_ERR_BAD_MODEL;
+    }
+    uint64_t elements = 1;
+    for (unsigned i = 0; i < t->ndim; i++) {
+        if (t->dims[i] < 0) {
+            return HIL_ERR_BAD_MODEL;
+        }
+        elements *= (uint64_t)t->dims[i];
+    }
+    if (elements * dtype_bytes[t->dtype] != t->bytes) {
+        return HIL_ERR_BAD_MODEL;
+    }
+    if (t->location == HIL_LOC_ARENA) {
+        return inside(t->offset, t->bytes, 1u, 0u, h->arena_bytes) ? HIL_OK : HIL_ERR_BAD_MODEL;
+    }
+    if (t->location == HIL_LOC_BLOB) {
+        return inside(t->offset, t->bytes, 1u, h->data_offset, h->data_bytes) ? HIL_OK : HIL_ERR_BAD_MODEL;
+    }
+    return HIL_ERR_BAD_MODEL;
+}
+
+static int index_ok(const hil_model_header_t *h, uint16_t index, int optional)
+{
+    return index < h->n_tensors || (optional && index == HIL_TENSOR_NONE);
+}
+
+static hil_status_t check_op(const hil_model_t *m, unsigned i)
+{
+    const hil_model_header_t *h = m->header;
+    const hil_op_t *op = &m->ops[i];
+    unsigned n_io = (unsigned)op->n_inputs + op->n_outputs;
+    if (op->n_outputs == 0u || (op->io_offset & 1u) != 0u || (op->params_offset & 3u) != 0u ||
+        !inside(op->io_offset, n_io, 2u, h->data_offset, h->data_bytes) ||
+        !inside(op->params_offset, op->params_bytes, 1u, h->data_offset, h->data_bytes)) {
+        return HIL_ERR_BAD_MODEL;
+    }
+    const uint16_t *io = (const uint16_t *)(const void *)(m->blob + op->io_offset);
+    for (unsigned k = 0; k < n_io; k++) {
+        if (!index_ok(h, io[k], k < op->n_inputs)) {
+            return HIL_ERR_BAD_MODEL;
+        }
+    }
+    impls[i] = hil_op_find(op->code);
+    if (impls[i] == NULL) {
+        return HIL_ERR_UNSUPPORTED;
+    }
+    return impls[i]->prepare(m, op);
+}
+
+static hil_status_t check_io(const hil_model_t *m, uint32_t offset, uint32_t n)
+{
+    const uint16_t *idx = (const uint16_t *)(const void *)(m->blob + offset);
+    for (uint32_t k = 0; k < n; k++) {
+        if (!index_ok(m->header, idx[k], 0) || m->tensors[idx[k]].location != HIL_LOC_ARENA) {
+            return HIL_ERR_BAD_MODEL;
+        }
+    }
+    return HIL_OK;
+}
+
+hil_status_t hil_runtime_load(const uint8_t *blob, size_t size, uint8_t *arena, size_t arena_size)
+{
+    loaded = 0;
+    const hil_model_header_t *h = (const hil_model_header_t *)(const void *)blob;
+    hil_status_t st = check_header(h, size, arena_size);
+    if (st != HIL_OK) {
+        return st;
+    }
+    if (hil_crc32(0, blob + HIL_CRC_START, size - HIL_CRC_START) != h->crc32) {
+        return HIL_ERR_BAD_MODEL;
+    }
+    model = (hil_model_t){
+        .blob = blob,
+        .header = h,
+        .tensors = (const hil_tensor_t *)(const void *)(blob + h->tensors_offset),
+        .ops = (const hil_op_t *)(const void *)(blob + h->ops_offset),
+        .arena = arena,
+    };
+    for (uint32_t i = 0; i < h->n_tensors; i++) {
+        if ((st = check_tensor(h, &model.tensors[i])) != HIL_OK) {
+            return st;
+        }
+    }
+    if ((st = check_io(&model, h->inputs_offset, h->n_inputs)) != HIL_OK ||
+        (st = check_io(&model, h->outputs_offset, h->n_outputs)) != HIL_OK) {
+        return st;
+    }
+    for (uint32_t i = 0; i < h->n_ops; i++) {
+        if ((st = check_op(&model, i)) != HIL_OK) {
+            return st;
+        }
+    }
+    loaded = 1;
+    return HIL_OK;
+}
+
+void hil_runtime_unload(void)
+{
+    loaded = 0;
+}
+
+static size_t io_bytes(uint32_t offset, uint32_t n)
+{
+    const uint16_t *idx = (const uint16_t *)(const void *)(model.blob + offset);
+    size_t total = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        total += model.tensors[idx[k]].bytes;
+    }
+    return total;
+}
+
+static void copy_in(const uint8_t *flat)
+{
+    const hil_model_header_t *h = model.header;
+    const uint16_t *idx = (const uint16_t *)(const void *)(model.blob + h->inputs_offset);
+    for (uint32_t k = 0; k < h->n_inputs; k++) {
+        const hil_tensor_t *t = &model.tensors[idx[k]];
+        memcpy(model.arena + t->offset, flat, t->bytes);
+        flat += t->bytes;
+    }
+}
+
+static void copy_out(uint8_t *flat)
+{
+    const hil_model_header_t *h = model.header;
+    const uint16_t *idx = (const uint16_t *)(const void *)(model.blob + h->outputs_offset);
+    for (uint32_t k = 0; k < h->n_outputs; k++) {
+        const hil_tensor_t *t = &model.tensors[idx[k]];
+        memcpy(flat, model.arena + t->offset, t->bytes);
+        flat += t->bytes;
+    }
+}
+
+hil_status_t hil_runtime_invoke(const uint8_t *in, size_t in_len, uint8_t flags, uint8_t *out, size_t out_cap,
+                                size_t *out_len, uint32_t *cycles)
+{
+    *out_len = 0;
+    *cycles = 0;
+    if (!loaded) {
+        return HIL_ERR_NO_MODEL;
+    }
+    const hil_model_header_t *h = model.header;
+    size_t need_out = io_bytes(h->outputs_offset, h->n_outputs);
+    if (in_len != io_bytes(h->inputs_offset, h->n_inputs) || need_out > out_cap) {
+        return HIL_ERR_BAD_ARG;
+    }
+    copy_in(in);
+    model.use_reference = (flags & HIL_INVOKE_REFERENCE) != 0u;
+    uint32_t start = hal_cycles();
+    for (uint32_t i = 0; i < h->n_ops; i++) {
+        uint32_t t0 = hal_cycles();
+        hil_status_t st = impls[i]->eval(&model, &model.ops[i]);
+        op_cycles[i] = hal_cycles() - t0;
+        if (st != HIL_OK) {
+            return st;
+        }
+    }
+    total_cycles = hal_cycles() - start;
+    copy_out(out);
+    *out_len = need_out;
+    *cycles = total_cycles;
+    return HIL_OK;
+}
+
+static uint8_t *put_u16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    return p + 2;
+}
+
+static uint8_t *put_u32(uint8_t *p, uint32_t v)
+{
+    return put_u16(put_u16(p, v & 0xFFFFu), v >> 16);
+}
+
+hil_status_t hil_runtime_profile(uint8_t *out, size_t out_cap, size_t *out_len)
+{
+    *out_len = 0;
+    if (!loaded) {
+        return HIL_ERR_NO_MODEL;
+    }
+    uint32_t n = model.header->n_ops;
+    if (8u + 8u * n > out_cap) {
+        return HIL_ERR_UNSUPPORTED;
+    }
+    uint8_t *p = put_u32(put_u16(put_u16(out, n), 0u), total_cycles);
+    for (uint32_t i = 0; i < n; i++) {
+        p = put_u16(p, i);
+        *p++ = model.ops[i].code;
+        *p++ = 0u;
+        p = put_u32(p, op_cycles[i]);
+    }
+    *out_len = (size_t)(p - out);
+    return HIL_OK;
+}

@@ -1,0 +1,115 @@
+"""The .hilm blob: writer and reader. Format: firmware/include/hil/model.h."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from hil.errors import ModelError
+
+MAGIC = 0x4D4C4948
+VERSION = (1, 0)
+HEADER = struct.Struct("<IHHIIIIIIIIIIIIII")  # 64 bytes
+TENSOR = struct.Struct("<BBBB4iIIfiI")  # 40 bytes
+OP = struct.Struct("<BBBBIII")  # 16 bytes
+CRC_START = 16
+DTYPE_CODES = {"float32": 0, "int8": 1, "int16": 2, "int32": 3, "uint8": 4, "int64": 5}
+DTYPE_NAMES = {v: k for k, v in DTYPE_CODES.items()}
+LOC_ARENA, LOC_BLOB = 0, 1
+NONE_INDEX = 0xFFFF
+assert HEADER.size == 64 and TENSOR.size == 40 and OP.size == 16
+
+
+@dataclass
+class TensorRecord:
+    dtype: str
+    shape: tuple[int, ...]
+    location: int
+    offset: int
+    scale: float = 0.0
+    zero_point: int = 0
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) * np.dtype(self.dtype).itemsize
+
+    def pack(self) -> bytes:
+        dims = list(self.shape) + [0] * (4 - len(self.shape))
+        return TENSOR.pack(DTYPE_CODES[self.dtype], len(self.shape), self.location, 0, *dims, self.offset,
+                           self.nbytes, self.scale, self.zero_point, 0)  # fmt: skip
+
+
+@dataclass
+class OpRecord:
+    code: int
+    n_inputs: int
+    n_outputs: int
+    io_offset: int
+    params_offset: int
+    params_bytes: int
+
+
+def _pad8(b: bytes) -> bytes:
+    return b + b"\0" * ((-len(b)) % 8)
+
+
+def write_blob(data: bytes, tensors: list[TensorRecord], ops: list[OpRecord], inputs: list[int],
+               outputs: list[int], arena_bytes: int, macs_offset: int = 0) -> bytes:  # fmt: skip
+    """Assemble a blob whose data section (starting at HEADER.size) is `data`. The header's last
+    word points at a u32 table of MACs per op in the data section (host metadata; the board ignores it)."""
+    data = _pad8(data)
+    tensors_offset = HEADER.size + len(data)
+    tensor_bytes = b"".join(t.pack() for t in tensors)
+    ops_offset = tensors_offset + len(tensor_bytes)
+    op_bytes = b"".join(OP.pack(o.code, o.n_inputs, o.n_outputs, 0, o.io_offset, o.params_offset, o.params_bytes)
+                        for o in ops)  # fmt: skip
+    inputs_offset = ops_offset + len(op_bytes)
+    in_bytes = _pad8(struct.pack(f"<{len(inputs)}H", *inputs))
+    outputs_offset = inputs_offset + len(in_bytes)
+    out_bytes = _pad8(struct.pack(f"<{len(outputs)}H", *outputs))
+    body = data + tensor_bytes + op_bytes + in_bytes + out_bytes
+    total = HEADER.size + len(body)
+    header = HEADER.pack(MAGIC, *VERSION, total, 0, arena_bytes, len(tensors), tensors_offset, len(ops), ops_offset,
+                         len(inputs), inputs_offset, len(outputs), outputs_offset, HEADER.size, len(data), macs_offset)  # fmt: skip
+    blob = bytearray(header + body)
+    struct.pack_into("<I", blob, 12, zlib.crc32(blob[CRC_START:]))
+    return bytes(blob)
+
+
+@dataclass
+class BlobInfo:
+    header: dict
+    tensors: list[TensorRecord]
+    ops: list[OpRecord]
+    inputs: list[int]
+    outputs: list[int]
+    macs: list[int]
+
+
+def read_blob(blob: bytes, label: str = "<blob>") -> BlobInfo:
+    """Parse and check a blob's structure (what the host needs to run it)."""
+    if len(blob) < HEADER.size:
+        raise ModelError(f"{label}: {len(blob)} bytes is shorter than a .hilm header ({HEADER.size})")
+    names = ("magic", "version_major", "version_minor", "total_bytes", "crc32", "arena_bytes", "n_tensors",
+             "tensors_offset", "n_ops", "ops_offset", "n_inputs", "inputs_offset", "n_outputs", "outputs_offset",
+             "data_offset", "data_bytes", "macs_offset")  # fmt: skip
+    h = dict(zip(names, HEADER.unpack_from(blob)))
+    if h["magic"] != MAGIC:
+        raise ModelError(f"{label}: not a .hilm blob (magic {h['magic']:#010x})")
+    if h["version_major"] != VERSION[0]:
+        raise ModelError(f"{label}: blob version {h['version_major']}.{h['version_minor']}, wanted {VERSION[0]}.x")
+    if h["total_bytes"] != len(blob) or zlib.crc32(blob[CRC_START:]) != h["crc32"]:
+        raise ModelError(f"{label}: blob is truncated or corrupt (size or CRC mismatch)")
+    tensors = []
+    for i in range(h["n_tensors"]):
+        f = TENSOR.unpack_from(blob, h["tensors_offset"] + i * TENSOR.size)
+        tensors.append(TensorRecord(DTYPE_NAMES[f[0]], tuple(f[4 : 4 + f[1]]), f[2], f[8], f[10], f[11]))
+    ops = [OpRecord(*(lambda f: (f[0], f[1], f[2], f[4], f[5], f[6]))(OP.unpack_from(blob, h["ops_offset"] + i * 16)))
+           for i in range(h["n_ops"])]  # fmt: skip
+    inputs = list(struct.unpack_from(f"<{h['n_inputs']}H", blob, h["inputs_offset"]))
+    outputs = list(struct.unpack_from(f"<{h['n_outputs']}H", blob, h["outputs_offset"]))
+    macs = list(struct.unpack_from(f"<{len(ops)}I", blob, h["macs_offset"])) if h["macs_offset"] else [0] * len(ops)
+    return BlobInfo(h, tensors, ops, inputs, outputs, macs)

@@ -1,0 +1,189 @@
+"""Compile a TFLite graph into a .hilm blob: encode ops, plan the arena, lay out the data."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hil.compile import planner
+from hil.compile.blob import HEADER, LOC_ARENA, LOC_BLOB, NONE_INDEX, OpRecord, TensorRecord, read_blob, write_blob
+from hil.compile.ops import DataWriter, OpCode, OpSpec, encoder_for
+from hil.compile.tflite import Graph, Tensor, read_tflite
+from hil.errors import ModelError
+
+
+@dataclass(frozen=True)
+class IoSpec:
+    name: str
+    dtype: str
+    shape: tuple[int, ...]
+    scale: float
+    zero_point: int
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) * np.dtype(self.dtype).itemsize
+
+
+@dataclass
+class CompiledModel:
+    blob: bytes
+    arena_bytes: int
+    ops: list[dict]  # {index, op, macs}
+    inputs: list[IoSpec]
+    outputs: list[IoSpec]
+    source: str = ""
+
+    @property
+    def model_bytes(self) -> int:
+        return len(self.blob)
+
+    @property
+    def macs(self) -> int:
+        return sum(op["macs"] for op in self.ops)
+
+    def report(self) -> dict:
+        return {
+            "source": self.source,
+            "model_bytes": self.model_bytes,
+            "arena_bytes": self.arena_bytes,
+            "macs": self.macs,
+            "ops": self.ops,
+            "inputs": [asdict(i) for i in self.inputs],
+            "outputs": [asdict(o) for o in self.outputs],
+        }
+
+
+def _shape(t: Tensor) -> tuple[int, ...]:
+    shape = t.shape
+    while len(shape) > 4 and shape[0] == 1:
+        shape = shape[1:]
+    if len(shape) > 4:
+        raise ModelError(f"tensor {t.name!r} has {len(t.shape)} dimensions; the runtime handles 4")
+    return shape
+
+
+class _Layout:
+    """Numbers the tensors the blob needs and records their lifetimes."""
+
+    def __init__(self, graph: Graph, data: DataWriter):
+        self.graph, self.data = graph, data
+        self.records: list[TensorRecord] = []
+        self.index: dict[object, int] = {}
+        self.life: dict[int, list[int]] = {}  # blob index -> [first_op, last_op]
+        self.alias: dict[int, int] = {}
+
+    def ref(self, key: int, op_i: int, writes: bool) -> int:
+        if key < 0:
+            return NONE_INDEX
+        if key not in self.index:
+            t = self.graph.tensors[key]
+            if t.is_const:
+                offset = self.data.add(np.ascontiguousarray(t.data, dtype=np.dtype(t.dtype).newbyteorder("<")))
+                record = TensorRecord(t.dtype, _shape(t), LOC_BLOB, offset)
+            else:
+                scale = float(t.scale[0]) if t.scale.size else 0.0
+                zp = int(t.zero_point[0]) if t.zero_point.size else 0
+                record = TensorRecord(t.dtype, _shape(t), LOC_ARENA, 0, scale, zp)
+            self.records.append(record)
+            self.index[key] = len(self.records) - 1
+        i = self.index[key]
+        if self.records[i].location == LOC_ARENA:
+            span = self.life.setdefault(i, [op_i, op_i])
+            span[0], span[1] = min(span[0], op_i), max(span[1], op_i)
+        return i
+
+    def scratch(self, size: int, op_i: int) -> int:
+        self.records.append(TensorRecord("int8", (size,), LOC_ARENA, 0))
+        i = len(self.records) - 1
+        self.life[i] = [op_i, op_i]
+        return i
+
+    def plan(self) -> int:
+        root = {i: self._root(i) for i in self.life}
+        groups: dict[int, list[int]] = {}
+        for i, r in root.items():
+            groups.setdefault(r, []).append(i)
+        buffers = [
+            planner.Buffer(r, max(self.records[i].nbytes for i in members),
+                           min(self.life[i][0] for i in members), max(self.life[i][1] for i in members))
+            for r, members in groups.items()
+        ]  # fmt: skip
+        offsets, arena = planner.plan(buffers)
+        for i, r in root.items():
+            self.records[i].offset = offsets[r]
+        return arena
+
+    def _root(self, i: int) -> int:
+        while i in self.alias:
+            i = self.alias[i]
+        return i
+
+
+def compile_graph(graph: Graph) -> CompiledModel:
+    data = DataWriter(HEADER.size)
+    layout = _Layout(graph, data)
+    n_ops = len(graph.ops)
+    inputs = [layout.ref(t, -1, True) for t in graph.inputs]
+    op_records, ops_report = [], []
+    for op in graph.ops:
+        spec: OpSpec = encoder_for(op)(op, graph, data)
+        ins = [layout.ref(t, op.index, False) for t in spec.inputs]
+        if spec.scratch_bytes:
+            ins.append(layout.scratch(spec.scratch_bytes, op.index))
+        outs = [layout.ref(t, op.index, True) for t in spec.outputs]
+        if spec.alias_output and layout.records[ins[0]].location == LOC_ARENA:
+            layout.alias[outs[0]] = ins[0]
+        io_offset = data.add(struct.pack(f"<{len(ins) + len(outs)}H", *ins, *outs))
+        params_offset = data.add(spec.params)
+        op_records.append(OpRecord(spec.code, len(ins), len(outs), io_offset, params_offset, len(spec.params)))
+        ops_report.append({"index": op.index, "op": op.name, "macs": spec.macs})
+    outputs = [layout.ref(t, n_ops, False) for t in graph.outputs]
+    for label, idx in (("input", inputs), ("output", outputs)):
+        if any(layout.records[i].location != LOC_ARENA for i in idx):
+            raise ModelError(f"{graph.source}: a model {label} is a constant; nothing to compute")
+    arena = layout.plan()
+    macs_offset = data.add(np.array([o["macs"] for o in ops_report], dtype="<u4"))
+    blob = write_blob(data.bytes(), layout.records, op_records, inputs, outputs, arena, macs_offset)
+
+    def io(t: int) -> IoSpec:
+        g = graph.tensors[t]
+        return IoSpec(g.name, g.dtype, _shape(g), float(g.scale[0]) if g.scale.size else 0.0,
+                      int(g.zero_point[0]) if g.zero_point.size else 0)  # fmt: skip
+
+    return CompiledModel(blob, arena, ops_report, [io(t) for t in graph.inputs], [io(t) for t in graph.outputs],
+                         graph.source)  # fmt: skip
+
+
+def compile_tflite(source: bytes | Path | str) -> CompiledModel:
+    return compile_graph(read_tflite(source))
+
+
+def from_blob(blob: bytes, label: str = "<blob>") -> CompiledModel:
+    """A compiled model read back from a .hilm (names of ops from their codes)."""
+    info = read_blob(blob, label)
+    names = {v: k for k, v in vars(OpCode).items() if not k.startswith("_")}
+
+    def io(i: int) -> IoSpec:
+        t = info.tensors[i]
+        return IoSpec(f"tensor_{i}", t.dtype, t.shape, t.scale, t.zero_point)
+
+    ops = [{"index": i, "op": names.get(o.code, str(o.code)), "macs": m} for i, (o, m) in enumerate(zip(info.ops, info.macs))]
+    return CompiledModel(blob, info.header["arena_bytes"], ops, [io(i) for i in info.inputs],
+                         [io(i) for i in info.outputs], label)  # fmt: skip
+
+
+def load_model(path: Path | str) -> CompiledModel:
+    """A .tflite (compiled now) or a .hilm; anything else is one clear ModelError."""
+    path = Path(path)
+    if path.suffix == ".tflite":
+        return compile_tflite(path)
+    if path.suffix == ".hilm":
+        try:
+            return from_blob(path.read_bytes(), str(path))
+        except OSError as exc:
+            raise ModelError(f"cannot read model {path}: {exc.strerror}") from None
+    raise ModelError(f"model {path}: wanted a .tflite or .hilm file, got '{path.suffix or 'no suffix'}'")

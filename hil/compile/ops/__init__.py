@@ -1,0 +1,101 @@
+"""Operator encoders: one module per op family, each registering the TFLite ops it handles.
+
+An encoder checks that the runtime supports the op as given (one ModelError line
+naming the node otherwise), precomputes everything the board would otherwise
+compute in Prepare (multipliers, shifts, folded biases, activation ranges) and
+returns the op's record: inputs, outputs, parameter bytes, MACs."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+from hil.compile.tflite import Graph, Op
+from hil.errors import ModelError
+
+
+class OpCode:
+    """Mirrors hil_opcode_t in firmware/include/hil/model.h."""
+
+    FULLY_CONNECTED = 1
+    CONV_2D = 2
+    DEPTHWISE_CONV_2D = 3
+    ADD = 4
+    SUB = 5
+    MUL = 6
+    LOGISTIC = 7
+    TANH = 8
+    RELU = 9
+    RELU6 = 10
+    RESHAPE = 11
+    CONCATENATION = 12
+    SPLIT = 13
+    STRIDED_SLICE = 14
+    MEAN = 15
+    QUANTIZE = 16
+    DEQUANTIZE = 17
+    SOFTMAX = 18
+
+
+@dataclass
+class OpSpec:
+    code: int
+    inputs: list[int]  # graph tensor indices; -1 for an absent optional input
+    outputs: list[int]
+    params: bytes
+    macs: int = 0
+    scratch_bytes: int = 0  # a scratch tensor is planned and appended to the inputs
+    alias_output: bool = False  # output shares input 0's memory (reshape-like ops)
+    extra_tensors: list = field(default_factory=list)
+
+
+class DataWriter:
+    """The blob's data section: constants are appended, 8-byte aligned; offsets are absolute."""
+
+    def __init__(self, base: int):
+        self.base = base
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def add(self, data: bytes | np.ndarray) -> int:
+        raw = data.tobytes() if isinstance(data, np.ndarray) else bytes(data)
+        offset = self.base + self.size
+        pad = (-len(raw)) % 8
+        self.chunks.append(raw + b"\0" * pad)
+        self.size += len(raw) + pad
+        return offset
+
+    def bytes(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+Encoder = Callable[[Op, Graph, DataWriter], OpSpec]
+_ENCODERS: dict[str, Encoder] = {}
+
+
+def register(*names: str):
+    def wrap(fn: Encoder) -> Encoder:
+        for name in names:
+            _ENCODERS[name] = fn
+        return fn
+
+    return wrap
+
+
+def encoder_for(op: Op) -> Encoder:
+    if not _ENCODERS:
+        for mod in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{mod.name}")
+    if op.name not in _ENCODERS:
+        raise ModelError(f"{op.where()}: operator {op.name} is not supported by the hil runtime "
+                         f"(supported: {', '.join(sorted(_ENCODERS))})")
+    return _ENCODERS[op.name]
+
+
+def supported_ops() -> list[str]:
+    encoder_for(Op(-1, next(iter(_ENCODERS), "FULLY_CONNECTED"), [], []))
+    return sorted(_ENCODERS)

@@ -1,0 +1,1 @@
+"""Run models on boards and collect cycles, energy and accuracy."""

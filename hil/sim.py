@@ -1,0 +1,81 @@
+"""The bit-exact host simulator: the firmware's C runtime, loaded through ctypes.
+
+The library holds one model at a time (as a board does); a Simulator reloads
+its blob whenever another one was loaded since."""
+
+from __future__ import annotations
+
+import ctypes
+from functools import cache
+
+import numpy as np
+
+from hil.compile.blob import read_blob
+from hil.errors import DeviceError
+from hil.link.protocol import Status
+from hil.targets import firmware
+
+REFERENCE_KERNELS = 0x01
+
+
+@cache
+def _lib() -> ctypes.CDLL:
+    lib = ctypes.CDLL(str(firmware.build("sim")))
+    u8p, u32 = ctypes.POINTER(ctypes.c_uint8), ctypes.c_uint32
+    lib.hil_sim_load.argtypes = [u8p, u32]
+    lib.hil_sim_invoke_rows.argtypes = [u8p, u32, u8p, u32, u32, ctypes.c_uint8]
+    lib.hil_sim_profile.argtypes = [u8p, u32, ctypes.POINTER(u32)]
+    return lib
+
+
+def _ptr(a: np.ndarray):
+    return a.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8))
+
+
+_loaded: list[int] = [0]  # id of the Simulator whose blob the library holds
+
+
+class Simulator:
+    def __init__(self, blob: bytes):
+        self.blob = blob
+        info = read_blob(blob)
+        self.inputs = [info.tensors[i] for i in info.inputs]
+        self.outputs = [info.tensors[i] for i in info.outputs]
+        self.in_bytes = sum(t.nbytes for t in self.inputs)
+        self.out_bytes = sum(t.nbytes for t in self.outputs)
+        self._load()
+
+    def _load(self) -> None:
+        buf = np.frombuffer(self.blob, dtype=np.uint8).copy()
+        status = _lib().hil_sim_load(_ptr(buf), len(self.blob))
+        if status != Status.OK:
+            raise DeviceError(f"simulator rejected the model: {Status.describe(status)}", status)
+        _loaded[0] = id(self)
+
+    def run_raw(self, rows: np.ndarray, reference: bool = False) -> np.ndarray:
+        """rows: (N, in_bytes) uint8 of concatenated inputs -> (N, out_bytes) uint8."""
+        if _loaded[0] != id(self):
+            self._load()
+        rows = np.ascontiguousarray(rows, dtype=np.uint8)
+        if rows.ndim != 2 or rows.shape[1] != self.in_bytes:
+            raise ValueError(f"wanted rows of {self.in_bytes} input bytes, got shape {rows.shape}")
+        out = np.zeros((rows.shape[0], self.out_bytes), dtype=np.uint8)
+        flags = REFERENCE_KERNELS if reference else 0
+        status = _lib().hil_sim_invoke_rows(_ptr(rows), self.in_bytes, _ptr(out), self.out_bytes, rows.shape[0], flags)
+        if status != Status.OK:
+            raise DeviceError(f"simulator failed: {Status.describe(status)}", status)
+        return out
+
+    def run(self, *inputs: np.ndarray, reference: bool = False) -> list[np.ndarray]:
+        """Quantised inputs (N, *shape) per model input -> quantised outputs (N, *shape)."""
+        n = inputs[0].shape[0]
+        flat = np.concatenate(
+            [np.ascontiguousarray(x, dtype=t.dtype).reshape(n, -1).view(np.uint8) for x, t in zip(inputs, self.inputs)],
+            axis=1,
+        )
+        raw = self.run_raw(flat, reference)
+        outs, pos = [], 0
+        for t in self.outputs:
+            outs.append(raw[:, pos : pos + t.nbytes].copy().view(t.dtype).reshape((n, *t.shape)))
+            pos += t.nbytes
+        return outs
