@@ -15,9 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from hil import __version__, report
+from hil.bench.kernels import bench_kernels
 from hil.bench.link import bench_link
 from hil.boards import DEFAULT_BOARD, all_boards, get_board
 from hil.compile.compiler import compile_tflite, load_model
+from hil.convert.cli import add_convert_parser
 from hil.errors import ConfigError, FlashError, HilError
 from hil.profile.run import run_rows
 from hil.profile.tensors import dequantize, load_inputs
@@ -67,6 +69,12 @@ def cmd_bench_link(args) -> None:
     with target_for(get_board(args.board)).session(args.url) as session:
         result = bench_link(session, pings=args.pings, sizes_bytes=[k * 1024 for k in args.sizes_kib])
     _emit(args, result, report.bench_link_table(result))
+
+
+def cmd_bench_kernels(args) -> None:
+    with target_for(get_board(args.board)).session(args.url) as session:
+        result = bench_kernels(session)
+    _emit(args, result, report.bench_kernels_table(result))
 
 
 def cmd_emulate(args) -> None:
@@ -142,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, required=True)
     p.set_defaults(func=cmd_emulate)
 
+    add_convert_parser(sub)
+
     p = sub.add_parser("compile", help="compile an int8 .tflite into a board model blob (.hilm)")
     p.add_argument("model", help="the .tflite file")
     p.add_argument("--out", required=True, help="the .hilm file to write")
@@ -164,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pings", type=int, default=200)
     p.add_argument("--sizes-kib", type=int, nargs="+", default=[1, 4, 16, 64], metavar="KIB")
     p.set_defaults(func=cmd_bench_link)
+    p = bench.add_parser("kernels", help="MACs per cycle (instruction, on the emulator) of each kernel")
+    _board_options(p)
+    p.set_defaults(func=cmd_bench_kernels)
     return parser
 
 

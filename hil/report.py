@@ -97,3 +97,18 @@ def run_table(figures: dict) -> Table:
         rate = f"{op['macs'] / op['cycles']:.2f}" if op["cycles"] and op["macs"] else "-"
         table.add_row(str(op["index"]), op["op"], f"{op['cycles']:,}", f"{op['macs']:,}", rate)
     return table
+
+
+def bench_kernels_table(result: dict) -> Table:
+    unit = COUNTER_UNITS.get(result["counter"], "counts")
+    per = unit.rstrip("s")
+    table = Table(title=f"hil bench kernels: {result['board']}",
+                  caption=f"counter {result['counter']}: one count = one {per}; reference and optimized outputs "
+                  "are identical for every row")  # fmt: skip
+    for col in ("kernel", "shape", "MACs", f"ref {unit}", f"ref MACs/{per}", f"opt {unit}", f"opt MACs/{per}"):
+        table.add_column(col, justify="left" if col in ("kernel", "shape") else "right")
+    for r in result["kernels"]:
+        ref, opt = r["reference"], r["optimized"]
+        table.add_row(r["kernel"], r["shape"], f"{r['macs']:,}", f"{ref['count']:,}", f"{ref['macs_per_count']:.3f}",
+                      f"{opt['count']:,}", f"{opt['macs_per_count']:.3f}")  # fmt: skip
+    return table

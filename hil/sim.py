@@ -35,6 +35,15 @@ def _ptr(a: np.ndarray):
 _loaded: list[int] = [0]  # id of the Simulator whose blob the library holds
 
 
+def load_blob(blob: bytes) -> None:
+    """Load a blob into the library exactly as a board would; its verdict as a DeviceError."""
+    buf = np.frombuffer(blob, dtype=np.uint8).copy()
+    status = _lib().hil_sim_load(_ptr(buf), len(blob))
+    _loaded[0] = 0
+    if status != Status.OK:
+        raise DeviceError(f"simulator rejected the model: {Status.describe(status)}", status)
+
+
 class Simulator:
     def __init__(self, blob: bytes):
         self.blob = blob
@@ -46,10 +55,7 @@ class Simulator:
         self._load()
 
     def _load(self) -> None:
-        buf = np.frombuffer(self.blob, dtype=np.uint8).copy()
-        status = _lib().hil_sim_load(_ptr(buf), len(self.blob))
-        if status != Status.OK:
-            raise DeviceError(f"simulator rejected the model: {Status.describe(status)}", status)
+        load_blob(self.blob)
         _loaded[0] = id(self)
 
     def run_raw(self, rows: np.ndarray, reference: bool = False) -> np.ndarray:

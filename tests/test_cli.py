@@ -14,16 +14,24 @@ from hil import cli
 from hil.targets.process import free_tcp_port
 
 
-def qemu_pids() -> set[int]:
+def qemu_pids(parent: int | None = None) -> set[int]:
+    """QEMU processes on this machine (children of `parent` only, when given)."""
     pids = set()
     for d in Path("/proc").iterdir():
         if d.name.isdigit():
             try:
-                if (d / "cmdline").read_bytes().split(b"\0")[0].endswith(b"qemu-system-arm"):
-                    pids.add(int(d.name))
-            except OSError:
-                pass
+                if not (d / "cmdline").read_bytes().split(b"\0")[0].endswith(b"qemu-system-arm"):
+                    continue
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if parent is None or ppid == parent:
+                pids.add(int(d.name))
     return pids
+
+
+def alive(pids: set[int]) -> set[int]:
+    return {p for p in pids if Path(f"/proc/{p}").exists() and "Z" not in Path(f"/proc/{p}/stat").read_text().split()[2]}
 
 
 def run_cli(capsys, *args):
@@ -39,13 +47,12 @@ def one_error_line(err: str) -> str:
 
 
 def test_info_on_emulated_board_leaves_no_emulator(capsys, stm32_elf):
-    before = qemu_pids()
     code, out, _ = run_cli(capsys, "info", "--json")
     assert code == 0
     info = json.loads(out)
     assert (info["board_id"], info["counter"], info["clock_hz"]) == ("qemu-f446", "tim2-icount", 180_000_000)
     assert info["url"].startswith("socket://127.0.0.1:")
-    assert qemu_pids() == before
+    assert qemu_pids(parent=os.getpid()) == set()
 
 
 def test_info_table_on_host_build(capsys, host_exe):
@@ -63,12 +70,11 @@ def test_build_prints_elf_path_and_sizes(capsys):
 
 
 def test_flash_emulated_boots_fresh_elf(capsys, stm32_elf):
-    before = qemu_pids()
     code, out, _ = run_cli(capsys, "flash", "--json")
     result = json.loads(out)
     assert code == 0 and result["booted"] == "qemu-f446" and result["counter"] == "tim2-icount"
     assert result["flash_bytes"] > 0
-    assert qemu_pids() == before
+    assert qemu_pids(parent=os.getpid()) == set()
 
 
 def test_flash_emulated_dry_run_shows_qemu_command(capsys):
@@ -135,7 +141,6 @@ def _start_emulate(port):
 
 
 def test_emulate_serves_several_clients_and_stops_cleanly(capsys, stm32_elf):
-    before = qemu_pids()
     port = free_tcp_port()
     proc = _start_emulate(port)
     try:
@@ -144,21 +149,23 @@ def test_emulate_serves_several_clients_and_stops_cleanly(capsys, stm32_elf):
             code, out, err = run_cli(capsys, "info", "--board", board, "--url", url, "--json")
             assert code == 0, err
             assert json.loads(out)["board_id"] == "qemu-f446"
-        assert len(qemu_pids() - before) == 1  # clients reuse the running emulator
+        emulators = qemu_pids(parent=proc.pid)
+        assert len(emulators) == 1  # clients reuse the running emulator
+        assert qemu_pids(parent=os.getpid()) == set()
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
     assert proc.returncode == 128 + signal.SIGTERM
-    assert qemu_pids() == before
+    assert alive(emulators) == set()
 
 
 def test_emulator_dies_with_a_killed_hil(stm32_elf):
-    before = qemu_pids()
     proc = _start_emulate(free_tcp_port())
-    assert len(qemu_pids() - before) == 1
+    emulators = qemu_pids(parent=proc.pid)
+    assert len(emulators) == 1
     os.kill(proc.pid, signal.SIGKILL)  # no cleanup code runs: the kernel's parent-death signal must
     proc.wait(10)
     deadline = time.monotonic() + 5
-    while qemu_pids() - before and time.monotonic() < deadline:
+    while alive(emulators) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert qemu_pids() == before
+    assert alive(emulators) == set()

@@ -51,12 +51,15 @@ def corpus(tmp_path):
     return tmp_path
 
 
-def _run(fuzzer, *args, env=None):
-    return subprocess.run([str(fuzzer), *map(str, args)], capture_output=True, text=True, timeout=600, env=env)
+def _run(fuzzer, *args, env=None, artifacts=None):
+    """Run a fuzzer; crash reproducers go to `artifacts` (a temp dir), never the checkout."""
+    prefix = [f"-artifact_prefix={artifacts}/"] if artifacts else []
+    return subprocess.run([str(fuzzer), *prefix, *map(str, args)], capture_output=True, text=True, timeout=600,
+                          env=env)  # fmt: skip
 
 
 def test_frame_parser_fuzz_run_finds_nothing(fuzzer, corpus):
-    proc = _run(fuzzer, f"-runs={RUNS}", "-seed=1", "-max_len=9000", corpus)
+    proc = _run(fuzzer, f"-runs={RUNS}", "-seed=1", "-max_len=9000", corpus, artifacts=corpus)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"Done {RUNS} runs" in proc.stderr
 
@@ -70,6 +73,23 @@ def test_seeds_replay_cleanly(fuzzer, corpus):
 def test_reply_check_catches_a_broken_reply(fuzzer, corpus):
     """The harness's oracle (every reply must be a valid frame) can fail: break replies, expect an abort."""
     env = dict(os.environ, HIL_FUZZ_BREAK_REPLIES="1")
-    proc = _run(fuzzer, corpus / "echo", env=env)
+    proc = _run(fuzzer, corpus / "echo", env=env, artifacts=corpus)
     assert proc.returncode != 0
     assert "deadly signal" in proc.stderr or "ABRT" in proc.stderr.upper()
+
+
+def test_model_loader_fuzz_run_finds_nothing(tmp_path):
+    """Mutated .hilm blobs (CRC fixed up) through the loader and interpreter under ASan."""
+    from hil.compile import synth
+    from hil.compile.compiler import compile_graph
+
+    exe = firmware.build("fuzz_loader")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    seeds = [synth.mlp((40, 64, 10)), synth.mlp((16, 8), batch=3), synth.conv2d(4, 4, 8, 8, k=(3, 3)),
+             synth.conv2d(1, 6, 8, 16), synth.depthwise(1, 12, 8, dilation=2), synth.depthwise(3, 3, 4, k=(3, 3))]
+    for i, graph in enumerate(seeds):
+        (corpus / f"seed{i}").write_bytes(compile_graph(graph).blob)
+    proc = _run(exe, "-runs=40000", "-seed=1", "-max_len=65536", corpus, artifacts=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Done 40000 runs" in proc.stderr

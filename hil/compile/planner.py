@@ -28,7 +28,8 @@ def plan(buffers: list[Buffer]) -> tuple[dict[int, int], int]:
     offsets: dict[int, int] = {}
     for buf in sorted(buffers, key=lambda b: (-b.size, b.first_op, b.key)):
         live = sorted(
-            (off, other) for off, other in placed if other.first_op <= buf.last_op and buf.first_op <= other.last_op
+            ((off, other) for off, other in placed if other.first_op <= buf.last_op and buf.first_op <= other.last_op),
+            key=lambda pair: pair[0],
         )
         offset = 0
         for off, other in live:

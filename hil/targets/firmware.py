@@ -11,12 +11,13 @@ from elftools.elf.elffile import ELFFile
 from hil.errors import BuildError, ToolMissingError
 from hil.paths import firmware_dir
 
-_OUTPUTS = {"stm32f4": "stm32f4/hil-fw.elf", "host": "host/hil-fw", "sim": "sim/libhil.so", "fuzz": "fuzz/fuzz_link"}
+_OUTPUTS = {"stm32f4": "stm32f4/hil-fw.elf", "host": "host/hil-fw", "sim": "sim/libhil.so", "fuzz": "fuzz/fuzz_link", "fuzz_loader": "fuzz/fuzz_loader"}
 _COMPILERS = {
     "stm32f4": ("arm-none-eabi-gcc", "gcc-arm-none-eabi"),
     "host": ("cc", "gcc"),
     "sim": ("cc", "gcc"),
     "fuzz": ("clang", "clang"),
+    "fuzz_loader": ("clang", "clang"),
 }
 
 
@@ -29,7 +30,8 @@ def build(target: str) -> Path:
         raise ToolMissingError(f"{compiler} not found: install the Debian package {package} (make setup does)")
     if shutil.which("make") is None:
         raise ToolMissingError("make not found: install the Debian package make")
-    proc = subprocess.run(["make", "-C", str(firmware_dir()), target], capture_output=True, text=True)
+    goal = "build/" + _OUTPUTS[target] if target.startswith("fuzz") else target
+    proc = subprocess.run(["make", "-C", str(firmware_dir()), goal], capture_output=True, text=True)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["(no output)"]
         raise BuildError(f"firmware build '{target}' failed: {tail[0]}")

@@ -1,14 +1,23 @@
-/* Multiply-accumulate kernels: int8 activations, int8 per-channel weights,
- * int32 bias, TFLite requantisation. Each has a reference version (plain C,
- * the definition of the result) and, where marked _m4, a Cortex-M4 version
- * with SMLAD dual-MAC inner loops; the two give identical bytes.
+/* Multiply-accumulate kernels: int8 or int16 activations, int8 per-channel
+ * weights, TFLite requantisation. Each has a reference version (plain C, the
+ * definition of the result: TFLite Micro's reference_integer_ops, operation
+ * for operation) and, where marked _m4, a Cortex-M4 version with SMLAD
+ * dual-MAC inner loops (hil/dsp.h; portable C off the M4); the two give
+ * identical bytes. 16x8 kernels (int16 activations, zero points 0, int64
+ * bias, int64 accumulators) are reference only.
  *
  * Layouts are TFLite's: activations NHWC, fully-connected weights [out][in],
- * conv weights [out][kh][kw][in], depthwise weights [1][kh][kw][channels]. */
+ * conv weights [out][kh][kw][in / groups], depthwise weights
+ * [1][kh][kw][in * depth_multiplier].
+ *
+ * The kernels trust their arguments: ops check everything in prepare()
+ * (shapes, ranges, multiplier >= 0, -31 <= shift <= 30; <= 7 for 16x8). */
 #ifndef HIL_KERNELS_H
 #define HIL_KERNELS_H
 
 #include <stdint.h>
+
+#include "hil/qmath.h"
 
 /* Quantisation of an op's activations. */
 typedef struct {
@@ -24,11 +33,93 @@ typedef struct {
     const int32_t *shift;
 } hil_channel_quant_t;
 
-/* output[b][o] = requant(sum_i (input[b][i] + input_offset) * weights[o][i] + bias[o]).
+/* Geometry of a convolution (CONV_2D or DEPTHWISE_CONV_2D). Input position of
+ * output (y, x) and tap (ky, kx): (y * stride_h - pad_h + ky * dil_h,
+ * x * stride_w - pad_w + kx * dil_w); taps outside the input are skipped. */
+typedef struct {
+    int32_t batches;
+    int32_t in_h, in_w, in_ch;
+    int32_t out_h, out_w, out_ch;
+    int32_t k_h, k_w;
+    int32_t k_ch; /* conv: input channels per filter (in_ch / groups) */
+    int32_t stride_h, stride_w;
+    int32_t dil_h, dil_w;
+    int32_t pad_h, pad_w;
+    int32_t depth_multiplier; /* depthwise: out_ch = in_ch * depth_multiplier */
+} hil_conv_geom_t;
+
+/* FULLY_CONNECTED.
+ * output[b][o] = requant(sum_i (input[b][i] + input_offset) * weights[o][i] + bias[o]).
  * input [batches][in_dim], weights [out_dim][in_dim], bias [out_dim] or NULL,
  * output [batches][out_dim]. */
 void hil_fully_connected_s8(const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output,
                             int32_t batches, int32_t in_dim, int32_t out_dim, const hil_act_quant_t *q,
                             const hil_channel_quant_t *cq);
+
+/* The same result from folded_bias[o] = bias[o] + input_offset * sum_i weights[o][i]
+ * (what the compiler stores): output[b][o] = requant(sum_i input[b][i] * weights[o][i] + folded_bias[o]).
+ * rq: hil_requant_entry(multiplier[o], shift[o]) for every o (all shifts < 0), or NULL.
+ * scratch: HIL_FC_M4_SCRATCH(in_dim, batches) bytes, 4-aligned (the input
+ * rows in process, unpacked: two at a time when there are two). */
+#define HIL_FC_M4_SCRATCH(in_dim, batches) (((batches) > 1 ? 4 : 2) * ((in_dim) & ~3))
+void hil_fully_connected_s8_m4(const int8_t *input, const int8_t *weights, const int32_t *folded_bias, int8_t *output,
+                               int32_t *scratch, int32_t batches, int32_t in_dim, int32_t out_dim,
+                               const hil_act_quant_t *q, const hil_channel_quant_t *cq, const hil_requant_t *rq);
+
+/* 16x8: output[b][o] = requant64(sum_i input[b][i] * weights[o][i] + bias[o]); offsets unused. */
+void hil_fully_connected_s16(const int16_t *input, const int8_t *weights, const int64_t *bias, int16_t *output,
+                             int32_t batches, int32_t in_dim, int32_t out_dim, const hil_act_quant_t *q,
+                             const hil_channel_quant_t *cq);
+
+/* CONV_2D (grouped when g->k_ch < g->in_ch). bias [out_ch] or NULL. */
+void hil_conv_s8(const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output,
+                 const hil_conv_geom_t *g, const hil_act_quant_t *q, const hil_channel_quant_t *cq);
+
+/* CONV_2D from folded_bias[o] = bias[o] + input_offset * sum(weights[o]). A
+ * 1x1, stride-1, unpadded conv (hil_conv_pointwise) runs as a
+ * fully-connected layer over the pixels; anything else copies each output
+ * pixel's receptive field into scratch (padded taps filled with the input
+ * zero point, so that they add nothing) and runs the same dot products,
+ * two pixels at a time when there is one group.
+ * rq as for hil_fully_connected_s8_m4; scratch: hil_conv_s8_m4_scratch(g)
+ * bytes, 4-aligned. */
+static inline int hil_conv_pointwise(const hil_conv_geom_t *g)
+{
+    return g->k_h == 1 && g->k_w == 1 && g->k_ch == g->in_ch && g->stride_h == 1 && g->stride_w == 1 &&
+           g->pad_h == 0 && g->pad_w == 0 && g->out_h == g->in_h && g->out_w == g->in_w;
+}
+
+static inline int64_t hil_conv_s8_m4_scratch(const hil_conv_geom_t *g)
+{
+    const int64_t k = (int64_t)g->k_h * g->k_w * g->k_ch;
+    if (hil_conv_pointwise(g)) {
+        return HIL_FC_M4_SCRATCH(k, (int64_t)g->batches * g->in_h * g->in_w);
+    }
+    if (g->k_ch == g->in_ch) { /* output pixels in pairs: two fields */
+        return HIL_FC_M4_SCRATCH(k, 2) + (2 * k + 3) / 4 * 4;
+    }
+    return HIL_FC_M4_SCRATCH(k, 1) + ((int64_t)g->k_h * g->k_w * g->in_ch + 3) / 4 * 4; /* one field per group */
+}
+void hil_conv_s8_m4(const int8_t *input, const int8_t *weights, const int32_t *folded_bias, int8_t *output,
+                    int32_t *scratch, const hil_conv_geom_t *g, const hil_act_quant_t *q,
+                    const hil_channel_quant_t *cq, const hil_requant_t *rq);
+
+/* 16x8 CONV_2D. bias [out_ch] or NULL. */
+void hil_conv_s16(const int16_t *input, const int8_t *weights, const int64_t *bias, int16_t *output,
+                  const hil_conv_geom_t *g, const hil_act_quant_t *q, const hil_channel_quant_t *cq);
+
+/* DEPTHWISE_CONV_2D: output channel c * depth_multiplier + m reads input channel c. */
+void hil_depthwise_conv_s8(const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output,
+                           const hil_conv_geom_t *g, const hil_act_quant_t *q, const hil_channel_quant_t *cq);
+
+/* DEPTHWISE_CONV_2D, four channels at a time with 16-bit MACs; rq as for
+ * hil_fully_connected_s8_m4. */
+void hil_depthwise_conv_s8_m4(const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output,
+                              const hil_conv_geom_t *g, const hil_act_quant_t *q, const hil_channel_quant_t *cq,
+                              const hil_requant_t *rq);
+
+/* 16x8 DEPTHWISE_CONV_2D. bias [out_ch] or NULL. */
+void hil_depthwise_conv_s16(const int16_t *input, const int8_t *weights, const int64_t *bias, int16_t *output,
+                            const hil_conv_geom_t *g, const hil_act_quant_t *q, const hil_channel_quant_t *cq);
 
 #endif

@@ -47,6 +47,18 @@ const void *hil_model_const(const hil_model_t *m, uint32_t offset, size_t bytes)
 /* Element count of a tensor (product of dims). */
 int32_t hil_tensor_elements(const hil_tensor_t *t);
 
+/* Prepare helper: 1 if n per-channel requantisations are legal for
+ * hil_requantize (multiplier >= 0, shift in [-31, 30]). */
+int hil_requant_valid(const int32_t *multiplier, const int32_t *shift, int32_t n);
+
+/* Prepare helper: 1 if an int8 op's offsets and clamp lie in int8 range
+ * (input_offset in [-127, 128], output_offset and act_min <= act_max in [-128, 127]). */
+int hil_act_quant_valid_s8(int32_t input_offset, int32_t output_offset, int32_t act_min, int32_t act_max);
+
+/* Prepare helper: 1 if an int8 dot product of `depth` terms plus any of the n
+ * biases (NULL: none) cannot overflow an int32 accumulator. */
+int hil_acc_fits_s8(int32_t depth, const int32_t *bias, int32_t n);
+
 /* Prepare helper: 1 if t exists with dtype and ndim (ndim < 0: any). */
 int hil_tensor_is(const hil_tensor_t *t, hil_dtype_t dtype, int ndim);
 

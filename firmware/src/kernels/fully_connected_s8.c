@@ -9,11 +9,14 @@ void hil_fully_connected_s8(const int8_t *input, const int8_t *weights, const in
         const int8_t *x = input + b * in_dim;
         for (int32_t o = 0; o < out_dim; o++) {
             const int8_t *w = weights + o * in_dim;
-            int32_t acc = bias ? bias[o] : 0;
+            int32_t acc = 0;
             for (int32_t i = 0; i < in_dim; i++) {
                 acc += ((int32_t)x[i] + q->input_offset) * (int32_t)w[i];
             }
-            acc = hil_requantize(acc, cq->multiplier[o], cq->shift[o]) + q->output_offset;
+            if (bias) {
+                acc = hil_add_wrap(acc, bias[o]);
+            }
+            acc = hil_add_wrap(hil_requantize(acc, cq->multiplier[o], cq->shift[o]), q->output_offset);
             output[b * out_dim + o] = (int8_t)hil_clamp(acc, q->act_min, q->act_max);
         }
     }

@@ -66,3 +66,31 @@ int hil_tensor_is(const hil_tensor_t *t, hil_dtype_t dtype, int ndim)
 {
     return t != NULL && t->dtype == (uint8_t)dtype && (ndim < 0 || t->ndim == (uint8_t)ndim);
 }
+
+int hil_requant_valid(const int32_t *multiplier, const int32_t *shift, int32_t n)
+{
+    for (int32_t i = 0; i < n; i++) {
+        if (multiplier[i] < 0 || shift[i] < -31 || shift[i] > 30) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int hil_act_quant_valid_s8(int32_t input_offset, int32_t output_offset, int32_t act_min, int32_t act_max)
+{
+    return input_offset >= -127 && input_offset <= 128 && output_offset >= -128 && output_offset <= 127 &&
+           act_min >= -128 && act_max <= 127 && act_min <= act_max;
+}
+
+int hil_acc_fits_s8(int32_t depth, const int32_t *bias, int32_t n)
+{
+    /* |x + input_offset| <= 255 and |w| <= 128 for int8 */
+    int64_t worst = (int64_t)depth * 255 * 128;
+    int64_t max_bias = 0;
+    for (int32_t i = 0; bias != NULL && i < n; i++) {
+        int64_t b = bias[i] < 0 ? -(int64_t)bias[i] : bias[i];
+        max_bias = b > max_bias ? b : max_bias;
+    }
+    return worst + max_bias <= INT32_MAX;
+}

@@ -63,6 +63,9 @@ static hil_status_t check_tensor(const hil_model_header_t *h, const hil_tensor_t
             return HIL_ERR_BAD_MODEL;
         }
         elements *= (uint64_t)t->dims[i];
+        if (elements > INT32_MAX) { /* no wrap here, and hil_tensor_elements' int32 products stay exact */
+            return HIL_ERR_BAD_MODEL;
+        }
     }
     if (elements * dtype_bytes[t->dtype] != t->bytes) {
         return HIL_ERR_BAD_MODEL;
@@ -94,6 +97,10 @@ static hil_status_t check_op(const hil_model_t *m, unsigned i)
     const uint16_t *io = (const uint16_t *)(const void *)(m->blob + op->io_offset);
     for (unsigned k = 0; k < n_io; k++) {
         if (!index_ok(h, io[k], k < op->n_inputs)) {
+            return HIL_ERR_BAD_MODEL;
+        }
+        /* an op writes its outputs: they must be activations, never the blob's constants */
+        if (k >= op->n_inputs && m->tensors[io[k]].location != HIL_LOC_ARENA) {
             return HIL_ERR_BAD_MODEL;
         }
     }

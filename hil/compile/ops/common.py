@@ -14,19 +14,24 @@ ACTIVATIONS = {0: None, 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6"}
 
 
 def quantize_multiplier(real: float) -> tuple[int, int]:
-    """TFLite's QuantizeMultiplier: real = q * 2^shift with q a Q31 in [2^30, 2^31)."""
+    """QuantizeMultiplier as TFLM builds it by default (double rounding): real = q * 2^shift with
+    q a Q31 in [2^30, 2^31). Unlike the single-rounding build it does not saturate shifts above 30;
+    encoders reject shifts their kernels cannot take."""
     if real == 0.0:
         return 0, 0
     fraction, shift = math.frexp(real)
-    q = math.floor(fraction * (1 << 31) + 0.5)  # TfLiteRound: half away from zero (fraction > 0)
+    q = round_half_away_int(fraction * (1 << 31))
     if q == 1 << 31:
         q //= 2
         shift += 1
     if shift < -31:
         return 0, 0
-    if shift > 30:
-        return (1 << 31) - 1, 30
     return q, shift
+
+
+def round_half_away_int(x: float) -> int:
+    """TfLiteRound / std::round on a double: half away from zero."""
+    return int(math.copysign(math.floor(abs(x) + 0.5), x))
 
 
 def round_half_away(x: np.ndarray | float) -> np.ndarray:

@@ -1,0 +1,7 @@
+#include "elementwise_impl.h"
+
+void hil_mul_s16(const int16_t *in1, const int16_t *in2, int16_t *out, const hil_broadcast_t *bc,
+                 const hil_mul_params_t *p)
+{
+    HIL_BROADCAST_FOR_EACH(bc, out[o] = (int16_t)hil_mul_elem(in1[a1], in2[a2], p));
+}

@@ -1,0 +1,149 @@
+/* Private to src/ops: checks shared by the element-wise, data-movement and
+ * reduction op files (hil/kernels_elementwise.h). All arithmetic on numbers
+ * from the blob is done in 64 bits with early exits, so a corrupt record is
+ * rejected without overflowing. */
+#ifndef HIL_ELEMENTWISE_OPS_H
+#define HIL_ELEMENTWISE_OPS_H
+
+#include <stdint.h>
+
+#include "hil/kernels_elementwise.h"
+#include "hil/op.h"
+
+/* Bytes per element of a dtype (0: not handled by these ops). */
+static inline int32_t hil_ew_elem_bytes(uint8_t dtype)
+{
+    switch (dtype) {
+    case HIL_DTYPE_INT8:
+        return 1;
+    case HIL_DTYPE_INT16:
+        return 2;
+    case HIL_DTYPE_FLOAT32:
+    case HIL_DTYPE_INT32:
+        return 4;
+    default:
+        return 0;
+    }
+}
+
+/* The value range of an int8 / int16 tensor. */
+static inline int32_t hil_ew_qmin(uint8_t dtype)
+{
+    return dtype == HIL_DTYPE_INT16 ? INT16_MIN : INT8_MIN;
+}
+
+static inline int32_t hil_ew_qmax(uint8_t dtype)
+{
+    return dtype == HIL_DTYPE_INT16 ? INT16_MAX : INT8_MAX;
+}
+
+static inline int hil_ew_is_q(const hil_tensor_t *t)
+{
+    return t != NULL && (t->dtype == HIL_DTYPE_INT8 || t->dtype == HIL_DTYPE_INT16);
+}
+
+static inline int hil_ew_in_range(int32_t v, int32_t lo, int32_t hi)
+{
+    return v >= lo && v <= hi;
+}
+
+/* An input offset (minus a zero point) of a tensor of dtype, without negating it. */
+static inline int hil_ew_offset_ok(int32_t offset, uint8_t dtype)
+{
+    return offset >= -hil_ew_qmax(dtype) && offset <= -hil_ew_qmin(dtype);
+}
+
+/* A requantisation shift hil_requantize accepts. */
+static inline int hil_ew_shift_ok(int32_t shift)
+{
+    return shift >= -31 && shift <= 31;
+}
+
+/* A multiplier/shift pair as QuantizeMultiplier makes it (multiplier >= 0). */
+static inline int hil_ew_mult_ok(int32_t multiplier, int32_t shift)
+{
+    return multiplier >= 0 && hil_ew_shift_ok(shift);
+}
+
+/* Activation bounds inside the dtype's range and ordered. */
+static inline int hil_ew_act_ok(int32_t lo, int32_t hi, uint8_t dtype)
+{
+    return lo <= hi && hil_ew_in_range(lo, hil_ew_qmin(dtype), hil_ew_qmax(dtype)) &&
+           hil_ew_in_range(hi, hil_ew_qmin(dtype), hil_ew_qmax(dtype));
+}
+
+/* Largest element index sum_k (dims[k] - 1) * strides[k] < limit, dims > 0, strides >= 0. */
+static inline int hil_ew_reach_ok(const int32_t *dims, const int32_t *strides, int64_t start, int64_t limit)
+{
+    int64_t reach = start;
+    for (int k = 0; k < 4; k++) {
+        if (dims[k] <= 0 || strides[k] < 0) {
+            return 0;
+        }
+        reach += (int64_t)(dims[k] - 1) * strides[k];
+        if (reach >= limit) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Product of four dims equals n (all dims > 0). */
+static inline int hil_ew_count_ok(const int32_t *dims, int64_t n)
+{
+    int64_t total = 1;
+    for (int k = 0; k < 4; k++) {
+        if (dims[k] <= 0) {
+            return 0;
+        }
+        total *= dims[k];
+        if (total > n) {
+            return 0;
+        }
+    }
+    return total == n;
+}
+
+/* A broadcast walk that covers out and stays inside both inputs. */
+static inline int hil_ew_broadcast_ok(const hil_broadcast_t *bc, const hil_tensor_t *in1, const hil_tensor_t *in2,
+                                      const hil_tensor_t *out)
+{
+    return hil_ew_count_ok(bc->dims, hil_tensor_elements(out)) &&
+           hil_ew_reach_ok(bc->dims, bc->in1_strides, 0, hil_tensor_elements(in1)) &&
+           hil_ew_reach_ok(bc->dims, bc->in2_strides, 0, hil_tensor_elements(in2));
+}
+
+/* Inputs 0..n_in-1 and outputs 0..n_out-1 all present with the given dtype. */
+static inline int hil_ew_all_dtype(const hil_model_t *m, const hil_op_t *op, uint8_t dtype)
+{
+    for (unsigned i = 0; i < (unsigned)op->n_inputs + op->n_outputs; i++) {
+        const hil_tensor_t *t = hil_op_tensor(m, op, i);
+        if (t == NULL || t->dtype != dtype) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A variable-length record: two int32 header words (outer, n) then n uint32
+ * byte counts, as CONCATENATION and SPLIT use. NULL unless it is exactly that
+ * long, with 1 <= n <= max_n. */
+typedef struct {
+    int32_t outer;
+    int32_t n;
+    uint32_t copy_bytes[];
+} hil_ew_copy_list_t;
+
+static inline const hil_ew_copy_list_t *hil_ew_copy_list(const hil_model_t *m, const hil_op_t *op, int32_t max_n)
+{
+    if (op->params_bytes < 8u || (op->params_bytes - 8u) % 4u != 0u) {
+        return NULL;
+    }
+    const hil_ew_copy_list_t *p = hil_op_params(m, op, op->params_bytes);
+    if (p == NULL || p->n < 1 || p->n > max_n || op->params_bytes != 8u + 4u * (uint32_t)p->n || p->outer < 0) {
+        return NULL;
+    }
+    return p;
+}
+
+#endif

@@ -1,0 +1,76 @@
+/* DEPTHWISE_CONV_2D: inputs (input, weights [1][kh][kw][out_ch], bias or
+ * none), one output, all NHWC. int8, or 16x8 (int16 activations, int64 bias;
+ * reference kernel only). Parameters come from
+ * hil/compile/ops/depthwise_conv.py. */
+#include "hil/kernels.h"
+#include "hil/op.h"
+#include "mac_common.h"
+
+typedef struct {
+    hil_act_quant_t q;
+    hil_conv_window_t win;
+    int32_t depth_multiplier;
+    uint32_t multiplier_offset; /* blob: i32[out_ch] */
+    uint32_t shift_offset;      /* blob: i32[out_ch] */
+    uint32_t requant_offset;    /* int8: blob hil_requant_t[out_ch] when every shift < 0; else 0 */
+} dw_params_t;
+
+typedef struct {
+    const dw_params_t *p;
+    const hil_tensor_t *input, *weights, *bias, *output;
+    hil_conv_geom_t g;
+} dw_view_t;
+
+static hil_status_t view(const hil_model_t *m, const hil_op_t *op, dw_view_t *v)
+{
+    v->p = hil_op_params(m, op, sizeof(dw_params_t));
+    v->input = hil_op_tensor(m, op, 0);
+    v->weights = hil_op_tensor(m, op, 1);
+    v->bias = hil_op_tensor(m, op, 2);
+    v->output = hil_op_output(m, op, 0);
+    if (v->p == NULL || op->n_inputs != 3u || op->n_outputs != 1u || v->p->depth_multiplier <= 0 ||
+        !hil_mac_types_ok(v->input, v->output, v->bias) || !hil_tensor_is(v->weights, HIL_DTYPE_INT8, 4) ||
+        !hil_conv_geom(&v->g, v->input, v->weights, v->output, &v->p->win, v->p->depth_multiplier)) {
+        return HIL_ERR_BAD_MODEL;
+    }
+    return HIL_OK;
+}
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+{
+    dw_view_t v;
+    if (view(m, op, &v) != HIL_OK) {
+        return HIL_ERR_BAD_MODEL;
+    }
+    const dw_params_t *p = v.p;
+    const int32_t n = v.g.out_ch;
+    if ((v.bias != NULL && v.bias->dims[0] != n) || !hil_act_quant_ok(&p->q, v.input->dtype) ||
+        !hil_channel_quant_ok(m, p->multiplier_offset, p->shift_offset, n, v.input->dtype) ||
+        (v.input->dtype != HIL_DTYPE_INT8 && p->requant_offset != 0u) ||
+        !hil_requant_table_ok(m, p->requant_offset, p->multiplier_offset, p->shift_offset, n)) {
+        return HIL_ERR_BAD_MODEL;
+    }
+    return HIL_OK;
+}
+
+static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+{
+    dw_view_t v;
+    view(m, op, &v);
+    const hil_channel_quant_t cq = hil_channel_quant(m, v.p->multiplier_offset, v.p->shift_offset);
+    const void *bias = v.bias ? hil_tensor_data(m, v.bias) : NULL;
+    const int8_t *weights = hil_tensor_data(m, v.weights);
+    if (v.input->dtype == HIL_DTYPE_INT16) {
+        hil_depthwise_conv_s16(hil_tensor_data(m, v.input), weights, bias, hil_tensor_data(m, v.output), &v.g,
+                               &v.p->q, &cq);
+    } else if (m->use_reference) {
+        hil_depthwise_conv_s8(hil_tensor_data(m, v.input), weights, bias, hil_tensor_data(m, v.output), &v.g,
+                              &v.p->q, &cq);
+    } else {
+        hil_depthwise_conv_s8_m4(hil_tensor_data(m, v.input), weights, bias, hil_tensor_data(m, v.output), &v.g,
+                                 &v.p->q, &cq, hil_requant_table(m, v.p->requant_offset));
+    }
+    return HIL_OK;
+}
+
+HIL_OP_REGISTER(depthwise_conv_2d, HIL_OP_DEPTHWISE_CONV_2D, prepare, eval);

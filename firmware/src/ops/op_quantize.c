@@ -1,0 +1,61 @@
+/* QUANTIZE: float32 -> int8/int16 (TFLM AffineQuantize) and requantisation
+ * int8/int16 -> int8/int16 (TFLM Requantize). Parameters:
+ * hil/compile/ops/quantize.py. */
+#include "elementwise_ops.h"
+
+typedef struct {
+    hil_requant_params_t q; /* integer input */
+    float scale;            /* float input: the output scale */
+    int32_t zero_point;     /* float input: the output zero point */
+} quantize_params_t;
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+{
+    const quantize_params_t *p = hil_op_params(m, op, sizeof(quantize_params_t));
+    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
+    if (p == NULL || op->n_inputs != 1u || op->n_outputs != 1u || in == NULL || !hil_ew_is_q(out) ||
+        hil_tensor_elements(in) != hil_tensor_elements(out)) {
+        return HIL_ERR_BAD_MODEL;
+    }
+    if (in->dtype == HIL_DTYPE_FLOAT32) {
+        return hil_ew_in_range(p->zero_point, hil_ew_qmin(out->dtype), hil_ew_qmax(out->dtype)) ? HIL_OK
+                                                                                                : HIL_ERR_BAD_MODEL;
+    }
+    const hil_requant_params_t *q = &p->q;
+    if (!hil_ew_is_q(in) || !hil_ew_in_range(q->input_zero_point, hil_ew_qmin(in->dtype), hil_ew_qmax(in->dtype)) ||
+        !hil_ew_in_range(q->output_offset, hil_ew_qmin(out->dtype), hil_ew_qmax(out->dtype)) ||
+        !hil_ew_mult_ok(q->multiplier, q->shift) || !hil_ew_act_ok(q->act_min, q->act_max, out->dtype)) {
+        return HIL_ERR_BAD_MODEL;
+    }
+    return HIL_OK;
+}
+
+static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+{
+    const quantize_params_t *p = hil_op_params(m, op, sizeof(quantize_params_t));
+    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
+    const void *x = hil_tensor_data(m, in);
+    void *y = hil_tensor_data(m, out);
+    const int32_t n = hil_tensor_elements(in);
+    const int out8 = out->dtype == HIL_DTYPE_INT8;
+    if (in->dtype == HIL_DTYPE_FLOAT32) {
+        if (out8) {
+            hil_quantize_f32_s8(x, y, n, p->scale, p->zero_point);
+        } else {
+            hil_quantize_f32_s16(x, y, n, p->scale, p->zero_point);
+        }
+    } else if (in->dtype == HIL_DTYPE_INT8) {
+        if (out8) {
+            hil_requantize_s8_s8(x, y, n, &p->q);
+        } else {
+            hil_requantize_s8_s16(x, y, n, &p->q);
+        }
+    } else if (out8) {
+        hil_requantize_s16_s8(x, y, n, &p->q);
+    } else {
+        hil_requantize_s16_s16(x, y, n, &p->q);
+    }
+    return HIL_OK;
+}
+
+HIL_OP_REGISTER(quantize, HIL_OP_QUANTIZE, prepare, eval);

@@ -1,0 +1,44 @@
+/* SUB, int8 or int16 (TFLM's general-scale path for both), with broadcasting
+ * and a fused activation. Parameters: hil/compile/ops/binary.py. */
+#include "elementwise_ops.h"
+
+typedef struct {
+    hil_broadcast_t bc;
+    hil_add_params_t q;
+} sub_params_t;
+
+/* The same record and checks as ADD (op_add.c). */
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+{
+    const sub_params_t *p = hil_op_params(m, op, sizeof(sub_params_t));
+    const hil_tensor_t *in1 = hil_op_tensor(m, op, 0), *in2 = hil_op_tensor(m, op, 1), *out = hil_op_output(m, op, 0);
+    if (p == NULL || op->n_inputs != 2u || op->n_outputs != 1u || !hil_ew_is_q(out) ||
+        !hil_ew_all_dtype(m, op, out->dtype) || !hil_ew_broadcast_ok(&p->bc, in1, in2, out)) {
+        return HIL_ERR_BAD_MODEL;
+    }
+    const hil_add_params_t *q = &p->q;
+    const int32_t lo = hil_ew_qmin(out->dtype), hi = hil_ew_qmax(out->dtype);
+    /* |x + offset| << left_shift stays below 2^31: 20 bits for int8, 15 for int16 as TFLM sets them */
+    if (q->left_shift != (out->dtype == HIL_DTYPE_INT8 ? 20 : 15) || !hil_ew_offset_ok(q->input1_offset, out->dtype) ||
+        !hil_ew_offset_ok(q->input2_offset, out->dtype) || !hil_ew_in_range(q->output_offset, lo, hi) ||
+        q->input1_multiplier < 0 || q->input2_multiplier < 0 || q->output_multiplier < 0 ||
+        !hil_ew_in_range(q->input1_shift, -31, 0) || !hil_ew_in_range(q->input2_shift, -31, 0) ||
+        !hil_ew_in_range(q->output_shift, -31, 0) || !hil_ew_act_ok(q->act_min, q->act_max, out->dtype)) {
+        return HIL_ERR_BAD_MODEL;
+    }
+    return HIL_OK;
+}
+
+static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+{
+    const sub_params_t *p = hil_op_params(m, op, sizeof(sub_params_t));
+    const hil_tensor_t *in1 = hil_op_tensor(m, op, 0), *in2 = hil_op_tensor(m, op, 1), *out = hil_op_output(m, op, 0);
+    if (out->dtype == HIL_DTYPE_INT8) {
+        hil_sub_s8(hil_tensor_data(m, in1), hil_tensor_data(m, in2), hil_tensor_data(m, out), &p->bc, &p->q);
+    } else {
+        hil_sub_s16(hil_tensor_data(m, in1), hil_tensor_data(m, in2), hil_tensor_data(m, out), &p->bc, &p->q);
+    }
+    return HIL_OK;
+}
+
+HIL_OP_REGISTER(sub, HIL_OP_SUB, prepare, eval);

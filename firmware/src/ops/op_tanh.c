@@ -1,0 +1,38 @@
+/* TANH, int8 (gemmlowp fixed point) or int16 (sigmoid table), as TFLM's
+ * reference kernels. Parameters: hil/compile/ops/activations.py. */
+#include "elementwise_ops.h"
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+{
+    const hil_sigmoid_params_t *p = hil_op_params(m, op, sizeof(hil_sigmoid_params_t));
+    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
+    if (p == NULL || op->n_inputs != 1u || op->n_outputs != 1u || !hil_ew_is_q(in) ||
+        !hil_ew_all_dtype(m, op, in->dtype) || hil_tensor_elements(in) != hil_tensor_elements(out)) {
+        return HIL_ERR_BAD_MODEL;
+    }
+    if (in->dtype == HIL_DTYPE_INT8) {
+        if (!hil_ew_in_range(p->input_zero_point, INT8_MIN, INT8_MAX) || p->input_range_radius < 0 ||
+            !hil_ew_mult_ok(p->input_multiplier, p->input_shift)) {
+            return HIL_ERR_BAD_MODEL;
+        }
+    } else if (p->input_multiplier == 0 ? !hil_ew_in_range(p->input_shift, 0, 1)
+                                        : !hil_ew_in_range(p->input_multiplier, 1, INT16_MAX) ||
+                                              !hil_ew_in_range(p->input_shift, 0, 31)) {
+        return HIL_ERR_BAD_MODEL;
+    }
+    return HIL_OK;
+}
+
+static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+{
+    const hil_sigmoid_params_t *p = hil_op_params(m, op, sizeof(hil_sigmoid_params_t));
+    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
+    if (in->dtype == HIL_DTYPE_INT8) {
+        hil_tanh_s8(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p);
+    } else {
+        hil_tanh_s16(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p);
+    }
+    return HIL_OK;
+}
+
+HIL_OP_REGISTER(tanh, HIL_OP_TANH, prepare, eval);

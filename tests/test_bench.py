@@ -1,0 +1,26 @@
+"""Benchmarks run and print labelled figures (their numbers are reported, not asserted as speeds)."""
+
+import json
+
+from hil import cli
+from hil.bench import kernels
+
+
+def test_bench_kernels_reports_both_kernel_sets(capsys, monkeypatch, stm32_elf):
+    cases = [c for c in kernels.CASES if c[1] in ("64x64", "16px 64->128", "1x24x128 d2")]
+    monkeypatch.setattr(kernels, "CASES", cases)
+    assert cli.main(["bench", "kernels", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["counter"] == "tim2-icount" and result["board"] == "qemu-f446"
+    assert [r["shape"] for r in result["kernels"]] == ["64x64", "16px 64->128", "1x24x128 d2"]
+    for row in result["kernels"]:
+        for impl in ("reference", "optimized"):
+            assert row[impl]["count"] > 0
+            assert abs(row[impl]["macs_per_count"] - row["macs"] / row[impl]["count"]) < 1e-3
+
+
+def test_bench_kernels_table(capsys, monkeypatch, stm32_elf):
+    monkeypatch.setattr(kernels, "CASES", kernels.CASES[:1])
+    assert cli.main(["bench", "kernels"]) == 0
+    out = capsys.readouterr().out
+    assert "MACs/instruction" in out and "fully_connected" in out
