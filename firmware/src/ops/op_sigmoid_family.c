@@ -1,5 +1,6 @@
-/* TANH, int8 (gemmlowp fixed point) or int16 (sigmoid table), as TFLM's
- * reference kernels. Parameters: hil/compile/ops/activations.py. */
+/* LOGISTIC and TANH, int8 (gemmlowp fixed point) or int16 (sigmoid table), as
+ * TFLM's reference kernels. Both take the same record and the same checks.
+ * Parameters: hil/compile/ops/activations.py. */
 #include "elementwise_ops.h"
 
 static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
@@ -23,16 +24,30 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+typedef void (*kernel_s8_t)(const int8_t *, int8_t *, int32_t, const hil_sigmoid_params_t *);
+typedef void (*kernel_s16_t)(const int16_t *, int16_t *, int32_t, const hil_sigmoid_params_t *);
+
+static hil_status_t run(const hil_model_t *m, const hil_op_t *op, kernel_s8_t s8, kernel_s16_t s16)
 {
     const hil_sigmoid_params_t *p = hil_op_params(m, op, sizeof(hil_sigmoid_params_t));
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
     if (in->dtype == HIL_DTYPE_INT8) {
-        hil_tanh_s8(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p);
+        s8(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p);
     } else {
-        hil_tanh_s16(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p);
+        s16(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p);
     }
     return HIL_OK;
 }
 
-HIL_OP_REGISTER(tanh, HIL_OP_TANH, prepare, eval);
+static hil_status_t eval_logistic(const hil_model_t *m, const hil_op_t *op)
+{
+    return run(m, op, hil_logistic_s8, hil_logistic_s16);
+}
+
+static hil_status_t eval_tanh(const hil_model_t *m, const hil_op_t *op)
+{
+    return run(m, op, hil_tanh_s8, hil_tanh_s16);
+}
+
+HIL_OP_REGISTER(logistic, HIL_OP_LOGISTIC, prepare, eval_logistic);
+HIL_OP_REGISTER(tanh, HIL_OP_TANH, prepare, eval_tanh);

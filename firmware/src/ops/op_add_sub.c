@@ -1,5 +1,6 @@
-/* ADD, int8 or int16 (TFLM's general-scale path for both), with broadcasting
- * and a fused activation. Parameters: hil/compile/ops/binary.py. */
+/* ADD and SUB, int8 or int16 (TFLM's general-scale path for both), with
+ * broadcasting and a fused activation; one record and one set of checks.
+ * Parameters: hil/compile/ops/binary.py. */
 #include "elementwise_ops.h"
 
 typedef struct {
@@ -7,7 +8,6 @@ typedef struct {
     hil_add_params_t q;
 } add_params_t;
 
-/* SUB (op_sub.c) repeats these checks for its identical record. */
 static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
 {
     const add_params_t *p = hil_op_params(m, op, sizeof(add_params_t));
@@ -29,16 +29,32 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+typedef void (*kernel_s8_t)(const int8_t *, const int8_t *, int8_t *, const hil_broadcast_t *,
+                            const hil_add_params_t *);
+typedef void (*kernel_s16_t)(const int16_t *, const int16_t *, int16_t *, const hil_broadcast_t *,
+                             const hil_add_params_t *);
+
+static hil_status_t run(const hil_model_t *m, const hil_op_t *op, kernel_s8_t s8, kernel_s16_t s16)
 {
     const add_params_t *p = hil_op_params(m, op, sizeof(add_params_t));
     const hil_tensor_t *in1 = hil_op_tensor(m, op, 0), *in2 = hil_op_tensor(m, op, 1), *out = hil_op_output(m, op, 0);
     if (out->dtype == HIL_DTYPE_INT8) {
-        hil_add_s8(hil_tensor_data(m, in1), hil_tensor_data(m, in2), hil_tensor_data(m, out), &p->bc, &p->q);
+        s8(hil_tensor_data(m, in1), hil_tensor_data(m, in2), hil_tensor_data(m, out), &p->bc, &p->q);
     } else {
-        hil_add_s16(hil_tensor_data(m, in1), hil_tensor_data(m, in2), hil_tensor_data(m, out), &p->bc, &p->q);
+        s16(hil_tensor_data(m, in1), hil_tensor_data(m, in2), hil_tensor_data(m, out), &p->bc, &p->q);
     }
     return HIL_OK;
 }
 
-HIL_OP_REGISTER(add, HIL_OP_ADD, prepare, eval);
+static hil_status_t eval_add(const hil_model_t *m, const hil_op_t *op)
+{
+    return run(m, op, hil_add_s8, hil_add_s16);
+}
+
+static hil_status_t eval_sub(const hil_model_t *m, const hil_op_t *op)
+{
+    return run(m, op, hil_sub_s8, hil_sub_s16);
+}
+
+HIL_OP_REGISTER(add, HIL_OP_ADD, prepare, eval_add);
+HIL_OP_REGISTER(sub, HIL_OP_SUB, prepare, eval_sub);
