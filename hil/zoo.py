@@ -74,3 +74,36 @@ def save_artifacts(folder: Path, model, calib, card: dict) -> None:
     np.save(folder / "calib.npy", calib, allow_pickle=False)
     card = dict(card, params=int(model.count_params()))
     (folder / "card.json").write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
+
+
+def fit(model, x, y, train: dict) -> None:
+    """Compile and fit a recipe's Keras model with its TRAIN settings (Adam, loss, batch, epochs)."""
+    import keras
+
+    model.compile(optimizer=keras.optimizers.Adam(train["learning_rate"]), loss=train["loss"])
+    model.fit(x, y, batch_size=train["batch"], epochs=train["epochs"], shuffle=True, verbose=0)
+
+
+def recipe_main(name: str, doc: str, train, card_fields: dict, argv=None) -> None:
+    """The command line every recipe shares: `recipe.py [--seed S] [--out DIR]` trains with
+    train(seed) -> (model, calib rows, metrics) and writes the artifacts and card."""
+    import argparse
+    import time
+
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", type=Path, default=zoo_dir() / name)
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    model, calib, metrics = train(args.seed)
+    seconds = time.perf_counter() - t0
+    card = {
+        "name": name,
+        "seed": args.seed,
+        **card_fields,
+        "metrics_held_out": metrics,
+        "train_seconds": round(seconds, 1),
+        "train_command": f".venv/bin/python models/{name}/recipe.py --seed {args.seed}",
+    }
+    save_artifacts(args.out, model, calib, card)
+    print(f"{name}: {metrics} in {seconds:.1f} s -> {args.out}")

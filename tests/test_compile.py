@@ -11,7 +11,7 @@ import pytest
 
 from hil import cli
 from hil.compile import planner
-from hil.compile.blob import HEADER, OP, TENSOR, read_blob
+from hil.compile.blob import read_blob
 from hil.compile.compiler import compile_graph
 from hil.errors import BudgetError, DeviceError, ModelError
 from hil.link.protocol import Status

@@ -3,7 +3,6 @@
 import json
 
 import numpy as np
-import pytest
 
 from hil import cli
 from hil.compile.compiler import compile_tflite

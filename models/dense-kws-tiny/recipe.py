@@ -10,9 +10,6 @@ Train: .venv/bin/python models/dense-kws-tiny/recipe.py [--seed 0]
 
 from __future__ import annotations
 
-import argparse
-import time
-from pathlib import Path
 
 import numpy as np
 
@@ -64,43 +61,23 @@ def evaluate(model, x: np.ndarray, labels: np.ndarray) -> dict:
 
 def train(seed: int = 0):
     """(model, calibration rows, metrics): deterministic for a seed."""
-    import keras
-
-    from hil.zoo import deterministic
+    from hil.zoo import deterministic, fit
 
     deterministic(seed)
     x, y = make_data(seed, DATA["n_train"])
     xv, yv = make_data(seed + 1, DATA["n_val"])
     calib, _ = make_data(seed + 2, DATA["n_calib"])
     model = build_model()
-    model.compile(optimizer=keras.optimizers.Adam(TRAIN["learning_rate"]), loss=TRAIN["loss"])
-    model.fit(x, y, batch_size=TRAIN["batch"], epochs=TRAIN["epochs"], shuffle=True, verbose=0)
+    fit(model, x, y, TRAIN)
     return model, calib, evaluate(model, xv, yv)
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
-    args = ap.parse_args(argv)
-    from hil.zoo import save_artifacts
+    from hil.zoo import recipe_main
 
-    t0 = time.perf_counter()
-    model, calib, metrics = train(args.seed)
-    seconds = time.perf_counter() - t0
-    card = {
-        "name": NAME,
-        "seed": args.seed,
-        "data": DATA | {"template_seed": TEMPLATE_SEED},
-        "training": TRAIN,
-        "metrics_held_out": metrics,
-        "input": {"mfcc": [FEATURES]},
-        "output": {"probs": [CLASSES]},
-        "train_seconds": round(seconds, 1),
-        "train_command": f".venv/bin/python models/{NAME}/recipe.py --seed {args.seed}",
-    }
-    save_artifacts(args.out, model, calib, card)
-    print(f"{NAME}: {metrics} in {seconds:.1f} s -> {args.out}")
+    io = {"input": {"mfcc": [FEATURES]}, "output": {"probs": [CLASSES]}}
+    fields = {"data": DATA | {"template_seed": TEMPLATE_SEED}, "training": TRAIN, **io}
+    recipe_main(NAME, __doc__, train, fields, argv)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,6 @@ Train: .venv/bin/python models/gru-step-tiny/recipe.py [--seed 0]
 
 from __future__ import annotations
 
-import argparse
-import time
-from pathlib import Path
 
 import numpy as np
 
@@ -80,46 +77,34 @@ def evaluate(seq_model, x: np.ndarray, y: np.ndarray) -> dict:
 
 def train(seed: int = 0):
     """(single-step model, sequence model, calibration rows, metrics): deterministic for a seed."""
-    import keras
-
     from hil.convert.streaming import gru_step_model
-    from hil.zoo import deterministic
+    from hil.zoo import deterministic, fit
 
     deterministic(seed)
     x, y = make_data(seed, DATA["n_train"])
     xv, yv = make_data(seed + 1, DATA["n_val"])
     model = build_sequence_model()
-    model.compile(optimizer=keras.optimizers.Adam(TRAIN["learning_rate"]), loss=TRAIN["loss"])
-    model.fit(x, y, batch_size=TRAIN["batch"], epochs=TRAIN["epochs"], shuffle=True, verbose=0)
+    fit(model, x, y, TRAIN)
     calib = calib_rows(model, make_data(seed + 2, 20)[0], DATA["n_calib"], seed + 3)
     return gru_step_model(model, name=NAME), model, calib, evaluate(model, xv, yv)
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
-    args = ap.parse_args(argv)
-    from hil.zoo import save_artifacts
+    from hil.zoo import recipe_main
 
-    t0 = time.perf_counter()
-    step, _, calib, metrics = train(args.seed)
-    seconds = time.perf_counter() - t0
-    card = {
-        "name": NAME,
-        "seed": args.seed,
+    def train_step(seed: int):
+        step, _, calib, metrics = train(seed)
+        return step, calib, metrics
+
+    fields = {
         "data": DATA,
         "training": TRAIN,
-        "metrics_held_out": metrics,
         "trained_as": f"Input(T, {BINS}) -> GRU({HIDDEN}, return_sequences) -> Dense({BINS}, sigmoid), T={STEPS}",
         "exported_as": "single step: hil.convert.streaming.gru_step_model",
         "input": {"features": [BINS], "state": [HIDDEN]},
         "output": {"mask": [BINS], "state_out": [HIDDEN]},
-        "train_seconds": round(seconds, 1),
-        "train_command": f".venv/bin/python models/{NAME}/recipe.py --seed {args.seed}",
     }
-    save_artifacts(args.out, step, calib, card)
-    print(f"{NAME}: {metrics} in {seconds:.1f} s -> {args.out}")
+    recipe_main(NAME, __doc__, train_step, fields, argv)
 
 
 if __name__ == "__main__":
