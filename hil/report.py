@@ -70,7 +70,7 @@ def print_table(table: Table) -> None:
 def compile_table(report: dict) -> Table:
     table = Table(title=f"hil compile: {report['source']} for {report['board']}",
                   caption=f"model {report['model_bytes']:,} B (flash free {report['flash_free_bytes']:,} B); "
-                  f"arena {report['arena_bytes']:,} B; RAM {report['ram_needed_bytes']:,} of "
+                  f"arena {report['arena_bytes']:,} B (activations {report['activation_bytes']:,} B + kernel scratch); RAM {report['ram_needed_bytes']:,} of "
                   f"{report['model_ram_bytes']:,} B; {report['macs']:,} MACs")  # fmt: skip
     for col in ("#", "op", "MACs"):
         table.add_column(col, justify="right" if col != "op" else "left")

@@ -87,3 +87,27 @@ def test_board_host_simulator_and_tflm_agree(converted, stm32_elf, host_exe):
         for i, (got, want) in enumerate(zip(outs, expected)):
             diff = np.argwhere(got.reshape(want.shape) != want)
             assert diff.size == 0, f"{name} output {i} on {where}: {len(diff)} of {want.size} differ, first {diff[:3]}"
+
+
+def _tflm_planned_bytes(tflite: bytes, tmp_path) -> int:
+    """TFLM's planned non-persistent arena ('head') for the model, from its allocation recorder."""
+    import re
+    import subprocess
+    import sys
+
+    path = tmp_path / "m.tflite"
+    path.write_bytes(tflite)
+    code = ("import sys; from tflite_micro.python.tflite_micro import runtime as r; "
+            "r.Interpreter.from_bytes(open(sys.argv[1], 'rb').read()).print_allocations()")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    match = re.search(r"Arena allocation head (\d+) bytes", proc.stdout + proc.stderr)
+    assert match, proc.stderr[-2000:]
+    return int(match.group(1))
+
+
+def test_arena_plan_is_at_least_as_tight_as_tflm(converted, tmp_path):
+    name, tflite, _ = converted
+    model = compile_tflite(tflite)
+    tflm = _tflm_planned_bytes(tflite, tmp_path)
+    assert model.activation_bytes <= tflm, f"{name}: hil plans {model.activation_bytes} B, TFLM {tflm} B"
+    assert model.arena_bytes >= model.activation_bytes  # plus the optimized kernels' scratch

@@ -36,6 +36,7 @@ class CompiledModel:
     inputs: list[IoSpec]
     outputs: list[IoSpec]
     source: str = ""
+    activation_bytes: int = 0  # the plan without kernel scratch (what TFLM's reference kernels would need)
 
     @property
     def model_bytes(self) -> int:
@@ -50,6 +51,7 @@ class CompiledModel:
             "source": self.source,
             "model_bytes": self.model_bytes,
             "arena_bytes": self.arena_bytes,
+            "activation_bytes": self.activation_bytes,
             "macs": self.macs,
             "ops": self.ops,
             "inputs": [asdict(i) for i in self.inputs],
@@ -75,6 +77,7 @@ class _Layout:
         self.index: dict[object, int] = {}
         self.life: dict[int, list[int]] = {}  # blob index -> [first_op, last_op]
         self.alias: dict[int, int] = {}
+        self.scratch_keys: set[int] = set()
 
     def ref(self, key: int, op_i: int, writes: bool) -> int:
         if key < 0:
@@ -100,9 +103,12 @@ class _Layout:
         self.records.append(TensorRecord("int8", (size,), LOC_ARENA, 0))
         i = len(self.records) - 1
         self.life[i] = [op_i, op_i]
+        self.scratch_keys.add(i)
         return i
 
-    def plan(self) -> int:
+    def plan(self) -> tuple[int, int]:
+        """Place every arena tensor; returns (arena bytes, bytes the activations alone would need).
+        The second figure leaves out the optimized kernels' scratch: it is what compares with TFLM's plan."""
         root = {i: self._root(i) for i in self.life}
         groups: dict[int, list[int]] = {}
         for i, r in root.items():
@@ -115,7 +121,8 @@ class _Layout:
         offsets, arena = planner.plan(buffers)
         for i, r in root.items():
             self.records[i].offset = offsets[r]
-        return arena
+        _, activations = planner.plan([b for b in buffers if b.key not in self.scratch_keys])
+        return arena, activations
 
     def _root(self, i: int) -> int:
         while i in self.alias:
@@ -145,7 +152,7 @@ def compile_graph(graph: Graph) -> CompiledModel:
     for label, idx in (("input", inputs), ("output", outputs)):
         if any(layout.records[i].location != LOC_ARENA for i in idx):
             raise ModelError(f"{graph.source}: a model {label} is a constant; nothing to compute")
-    arena = layout.plan()
+    arena, activation_bytes = layout.plan()
     macs_offset = data.add(np.array([o["macs"] for o in ops_report], dtype="<u4"))
     blob = write_blob(data.bytes(), layout.records, op_records, inputs, outputs, arena, macs_offset)
 
@@ -155,7 +162,7 @@ def compile_graph(graph: Graph) -> CompiledModel:
                       int(g.zero_point[0]) if g.zero_point.size else 0)  # fmt: skip
 
     return CompiledModel(blob, arena, ops_report, [io(t) for t in graph.inputs], [io(t) for t in graph.outputs],
-                         graph.source)  # fmt: skip
+                         graph.source, activation_bytes)  # fmt: skip
 
 
 def compile_tflite(source: bytes | Path | str) -> CompiledModel:
