@@ -610,3 +610,42 @@ def _model(key):
 def test_corrupt_params_rejected(key, change):
     blob = _model(key)
     _rejected(_corrupt(blob, 0, change))
+
+
+# ---------------------------------------------------------------- on the boards
+
+BOARD_MODELS = {
+    "ADD": lambda: convert(lambda x, y: x + y, [(2, 3, 4), (3, 1)]),
+    "SUB": lambda: convert(lambda x, y: x - y, [(4, 5), (4, 5)]),
+    "MUL": lambda: convert(lambda x, y: x * y, [(3, 4), (1, 4)]),
+    "LOGISTIC": lambda: convert(tf.sigmoid, [(5, 7)], ranges=[4.0]),
+    "TANH": lambda: convert(tf.tanh, [(5, 7)], ranges=[2.0]),
+    "RELU": lambda: convert(tf.nn.relu, [(3, 8)], offsets=[0.5]),
+    "RELU6": lambda: convert(tf.nn.relu6, [(3, 8)], ranges=[5.0]),
+    "SOFTMAX": lambda: convert(tf.nn.softmax, [(2, 10)], ranges=[3.0]),
+    "CONCATENATION": lambda: convert(lambda x, y: tf.concat([x, y], 1), [(2, 3), (2, 5)]),
+    "SPLIT": lambda: convert(lambda x: tf.split(x, 3, axis=1), [(2, 6, 2)]),
+    "STRIDED_SLICE": lambda: convert(lambda x: x[:, ::2, 1:], [(2, 6, 4)]),
+    "MEAN": lambda: convert(lambda x: tf.reduce_mean(x, axis=[1]), [(2, 5, 3)]),
+    "QUANTIZE/DEQUANTIZE": lambda: float_io_model(False),
+    "int16 ADD": lambda: convert(lambda x, y: x + y, [(4, 5), (4, 5)], int16=True),
+    "int16 LOGISTIC": lambda: convert(tf.sigmoid, [(5, 7)], ranges=[4.0], int16=True),
+}
+
+
+@pytest.mark.parametrize("board", ["qemu-f446", "host"])
+def test_every_op_on_the_board_equals_tflm(board, stm32_elf, host_exe):
+    """Each op's model on the emulated board and on the host build, against TFLM, exactly."""
+    from hil.profile.run import run_rows
+    from tests.conftest import open_board
+
+    with open_board(board) as session:
+        for name, make in BOARD_MODELS.items():
+            tfl = cached(("board", name), make)
+            model = compile_tflite(tfl)
+            xs = random_inputs(tfl, 8, seed=len(name))
+            want = tflm_run(tfl, xs)
+            got, _ = run_rows(session, model, [x.reshape(len(x), -1) for x in xs])
+            for j, (g, w) in enumerate(zip(got, want)):
+                bad = np.argwhere(g.reshape(w.shape).view(np.uint8) != w.view(np.uint8))
+                assert bad.size == 0, f"{name} output {j} on {board}: {len(bad)} bytes differ from TFLM"
