@@ -39,6 +39,20 @@ class Emulator(_Record):
     icount_shift: int = Field(ge=0, le=10)
 
 
+class Energy(_Record):
+    """Power figures for the energy model (hil.energy.model), from a datasheet.
+
+    active_power_mw: the MCU running code at at_clock_hz; sleep_power_mw: idle between
+    inferences; both at supply_v. source says which document, table and conditions
+    the figures come from, and whether they are typical values."""
+
+    active_power_mw: float = Field(gt=0)
+    sleep_power_mw: float = Field(ge=0)
+    at_clock_hz: int = Field(gt=0)
+    supply_v: float = Field(gt=0)
+    source: str = Field(min_length=1)
+
+
 class Board(_Record):
     name: str
     kind: Literal["physical", "emulated", "native"]
@@ -51,6 +65,7 @@ class Board(_Record):
     firmware: Firmware
     link: Link
     emulator: Optional[Emulator] = None
+    energy: Optional[Energy] = None
 
     @model_validator(mode="after")
     def _kind_fits(self) -> "Board":

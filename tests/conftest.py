@@ -23,10 +23,11 @@ def pytest_addoption(parser):
 def pytest_collection_modifyitems(config, items):
     if config.getoption("--hw-board"):
         return
-    skip = pytest.mark.skip(reason="needs a real board on this machine: run with --hw-board nucleo-f446 [--hw-url URL]")
+    default = "needs a real board on this machine: run with --hw-board nucleo-f446 [--hw-url URL]"
     for item in items:
-        if "hw" in item.keywords:
-            item.add_marker(skip)
+        marker = item.get_closest_marker("hw")
+        if marker is not None:
+            item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", default)))
 
 
 @pytest.fixture(scope="session")
