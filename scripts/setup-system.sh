@@ -7,6 +7,7 @@ packages=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi   # STM32 firmware
   qemu-system-arm                     # the emulated NUCLEO-F446RE
   clang libclang-rt-14-dev            # libFuzzer for the frame-parser fuzz test
+  espeak-ng sox                       # offline speech corpus (hil data speech)
 )
 missing=()
 for p in "${packages[@]}"; do
