@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import struct
 
-import numpy as np
 
 from hil.compile.ops import DataWriter, OpCode, OpSpec, register
-from hil.compile.ops.common import activation_range, channel_multipliers, need, per_tensor
-from hil.compile.ops.mac import (activation_types, check_shifts, conv_padding, fc_scratch_bytes, folded_bias, mac_bias,
-                                 requant_table)  # fmt: skip
+from hil.compile.ops.mac import (conv_padding, conv_quant, conv_tensors,
+                                 fc_scratch_bytes, folded_bias, mac_bias, requant_table)  # fmt: skip
 from hil.compile.tflite import Graph, Op
 from hil.errors import ModelError
 
@@ -27,26 +25,16 @@ def conv_scratch_bytes(k_h: int, k_w: int, k_ch: int, in_ch: int, pixels: int, p
 
 @register("CONV_2D")
 def conv_2d(op: Op, g: Graph, data: DataWriter) -> OpSpec:
-    inp, out, dtype = activation_types(op, g)
-    weights = need(op, g, op.inputs[1], ("int8",), const=True)
-    if len(inp.shape) != 4 or len(out.shape) != 4 or len(weights.shape) != 4:
-        raise ModelError(f"{op.where()}: CONV_2D takes 4-D input, weights and output (NHWC), got "
-                         f"{inp.shape}, {weights.shape}, {out.shape}")  # fmt: skip
+    inp, out, weights, dtype = conv_tensors(op, g)
     n, in_h, in_w, in_ch = inp.shape
     out_ch, k_h, k_w, k_ch = weights.shape
     if out.shape[0] != n or out.shape[3] != out_ch or k_ch < 1 or in_ch % k_ch or out_ch % (in_ch // k_ch):
         raise ModelError(f"{op.where()}: weights {weights.shape} do not fit input {inp.shape} and output {out.shape}")
     bias = mac_bias(op, g, op.inputs[2], dtype, out_ch) if len(op.inputs) > 2 else None
-    if np.any(weights.zero_point != 0):
-        raise ModelError(f"{op.where()}: weights must be symmetric (zero point 0)")
     o = op.options
     stride, dilation = (o.strideH, o.strideW), (o.dilationHFactor, o.dilationWFactor)
     pad_h, pad_w = conv_padding(op, o.padding, stride, dilation, (in_h, in_w), (k_h, k_w), out.shape[1:3])
-    _, in_zp = per_tensor(op, inp)
-    per_tensor(op, out)
-    mult, shift = channel_multipliers(op, inp, weights, out, out_ch)
-    check_shifts(op, dtype, mult, shift)
-    lo, hi = activation_range(op, o.fusedActivationFunction, out)
+    in_zp, mult, shift, lo, hi = conv_quant(op, inp, weights, out, out_ch, dtype)
     folded_offset = requant_offset = scratch = 0
     if dtype == "int8":
         folded_offset = data.add(folded_bias(bias, weights.data, -in_zp))

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import struct
 
-import numpy as np
 
 from hil.compile.ops import DataWriter, OpCode, OpSpec, register
-from hil.compile.ops.common import activation_range, channel_multipliers, need, per_tensor
-from hil.compile.ops.mac import activation_types, check_shifts, conv_padding, mac_bias, requant_table
+from hil.compile.ops.mac import conv_padding, mac_bias, requant_table, conv_quant, conv_tensors
 from hil.compile.tflite import Graph, Op
 from hil.errors import ModelError
 
 
 @register("DEPTHWISE_CONV_2D")
 def depthwise_conv_2d(op: Op, g: Graph, data: DataWriter) -> OpSpec:
-    inp, out, dtype = activation_types(op, g)
-    weights = need(op, g, op.inputs[1], ("int8",), const=True)
-    if len(inp.shape) != 4 or len(out.shape) != 4 or len(weights.shape) != 4:
-        raise ModelError(f"{op.where()}: DEPTHWISE_CONV_2D takes 4-D input, weights and output (NHWC), got "
-                         f"{inp.shape}, {weights.shape}, {out.shape}")  # fmt: skip
+    inp, out, weights, dtype = conv_tensors(op, g)
     n, in_h, in_w, in_ch = inp.shape
     _, k_h, k_w, out_ch = weights.shape
     o = op.options
@@ -29,15 +23,9 @@ def depthwise_conv_2d(op: Op, g: Graph, data: DataWriter) -> OpSpec:
         raise ModelError(f"{op.where()}: weights {weights.shape} and depth multiplier {multiplier} do not fit "
                          f"input {inp.shape} and output {out.shape}")  # fmt: skip
     bias = mac_bias(op, g, op.inputs[2], dtype, out_ch) if len(op.inputs) > 2 else None
-    if np.any(weights.zero_point != 0):
-        raise ModelError(f"{op.where()}: weights must be symmetric (zero point 0)")
     stride, dilation = (o.strideH, o.strideW), (o.dilationHFactor, o.dilationWFactor)
     pad_h, pad_w = conv_padding(op, o.padding, stride, dilation, (in_h, in_w), (k_h, k_w), out.shape[1:3])
-    _, in_zp = per_tensor(op, inp)
-    per_tensor(op, out)
-    mult, shift = channel_multipliers(op, inp, weights, out, out_ch)
-    check_shifts(op, dtype, mult, shift)
-    lo, hi = activation_range(op, o.fusedActivationFunction, out)
+    in_zp, mult, shift, lo, hi = conv_quant(op, inp, weights, out, out_ch, dtype)
     requant_offset = requant_table(data, mult, shift) if dtype == "int8" else 0
     params = struct.pack(
         "<iiii6iiIII", -in_zp, int(out.zero_point[0]), lo, hi, *stride, *dilation, pad_h, pad_w, multiplier,

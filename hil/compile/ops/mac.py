@@ -9,7 +9,7 @@ import struct
 import numpy as np
 
 from hil.compile.ops import DataWriter
-from hil.compile.ops.common import need
+from hil.compile.ops.common import activation_range, channel_multipliers, need, per_tensor
 from hil.compile.tflite import Graph, Op, Tensor
 from hil.errors import ModelError
 
@@ -95,3 +95,25 @@ def conv_padding(op: Op, padding: int, stride: Pair, dilation: Pair, in_hw: Pair
                              f"of {size} with kernel {k}, stride {s}, dilation {d} (TFLM computes {want})")  # fmt: skip
         pads.append(max((out - 1) * s + eff - size, 0) // 2)
     return pads[0], pads[1]
+
+
+def conv_tensors(op: Op, g: Graph) -> tuple[Tensor, Tensor, Tensor, str]:
+    """(input, output, weights, activation dtype) of a convolution: 4-D NHWC tensors, constant int8 weights."""
+    inp, out, dtype = activation_types(op, g)
+    weights = need(op, g, op.inputs[1], ("int8",), const=True)
+    if len(inp.shape) != 4 or len(out.shape) != 4 or len(weights.shape) != 4:
+        raise ModelError(f"{op.where()}: {op.name} takes 4-D input, weights and output (NHWC), got "
+                         f"{inp.shape}, {weights.shape}, {out.shape}")  # fmt: skip
+    return inp, out, weights, dtype
+
+
+def conv_quant(op: Op, inp: Tensor, weights: Tensor, out: Tensor, channels: int, dtype: str):
+    """What a convolution's Prepare derives: (input zero point, multipliers, shifts, clamp low, clamp high)."""
+    if np.any(weights.zero_point != 0):
+        raise ModelError(f"{op.where()}: weights must be symmetric (zero point 0)")
+    _, in_zp = per_tensor(op, inp)
+    per_tensor(op, out)
+    mult, shift = channel_multipliers(op, inp, weights, out, channels)
+    check_shifts(op, dtype, mult, shift)
+    lo, hi = activation_range(op, op.options.fusedActivationFunction, out)
+    return in_zp, mult, shift, lo, hi
