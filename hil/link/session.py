@@ -114,21 +114,25 @@ class Session:
             if data:
                 self._pending.extend(self._reader.feed(data))
 
+    def _boot_cause(self, frame: framing.Frame) -> str | None:
+        """The reset cause if frame is a BOOT event (recorded in the counters), else None."""
+        if frame.type != TYPE_EVENT | Event.BOOT:
+            return None
+        cause = RESET_CAUSES.get(frame.payload[0] if frame.payload else 0, "unknown")
+        self.counters.events.append(("boot", cause))
+        return cause
+
     def wait_boot(self, timeout_s: float) -> str:
         """Wait for the BOOT event a board sends after every reset; returns the reset cause."""
         deadline = time.monotonic() + timeout_s
         while (frame := self._next_frame(deadline)) is not None:
-            if frame.type == TYPE_EVENT | Event.BOOT:
-                cause = RESET_CAUSES.get(frame.payload[0] if frame.payload else 0, "unknown")
-                self.counters.events.append(("boot", cause))
+            if (cause := self._boot_cause(frame)) is not None:
                 return cause
         raise LinkError(f"board on {self.url} did not boot within {timeout_s:.0f} s (no BOOT event)")
 
     def _await_reply(self, cmd: Cmd, seq: int, deadline: float) -> framing.Frame | None:
         while (frame := self._next_frame(deadline)) is not None:
-            if frame.type == TYPE_EVENT | Event.BOOT:
-                cause = RESET_CAUSES.get(frame.payload[0] if frame.payload else 0, "unknown")
-                self.counters.events.append(("boot", cause))
+            if (cause := self._boot_cause(frame)) is not None:
                 if cmd == Cmd.HELLO:  # met a board still booting: it may have missed the request
                     raise _Retransmit()
                 raise BoardResetError(
