@@ -13,6 +13,7 @@ import numpy as np
 from hil.compile.blob import read_blob
 from hil.errors import DeviceError
 from hil.link.protocol import Status
+from hil.profile.tensors import split_outputs
 from hil.targets import firmware
 
 REFERENCE_KERNELS = 0x01
@@ -79,9 +80,4 @@ class Simulator:
             [np.ascontiguousarray(x, dtype=t.dtype).reshape(n, -1).view(np.uint8) for x, t in zip(inputs, self.inputs)],
             axis=1,
         )
-        raw = self.run_raw(flat, reference)
-        outs, pos = [], 0
-        for t in self.outputs:
-            outs.append(raw[:, pos : pos + t.nbytes].copy().view(t.dtype).reshape((n, *t.shape)))
-            pos += t.nbytes
-        return outs
+        return split_outputs(self.run_raw(flat, reference), self.outputs)

@@ -12,6 +12,7 @@ from hil.compile.compiler import CompiledModel
 from hil.errors import ConfigError
 from hil.link.protocol import MAX_PAYLOAD
 from hil.link.session import Session
+from hil.profile.tensors import split_outputs
 
 
 def ensure_model(session: Session, model: CompiledModel) -> dict:
@@ -47,10 +48,7 @@ def run_rows(session: Session, model: CompiledModel, rows: list[np.ndarray], ref
         c, out = session.invoke(payload, reference=reference, reply_bytes=out_bytes)
         raw[r] = np.frombuffer(out, dtype=np.uint8)
         cycles.append(c)
-    outputs, pos = [], 0
-    for spec in model.outputs:
-        outputs.append(raw[:, pos : pos + spec.nbytes].copy().view(spec.dtype).reshape((n, *spec.shape)))
-        pos += spec.nbytes
+    outputs = split_outputs(raw, model.outputs)
     info = session.board_info
     figures = {
         "board": info.board_id,

@@ -64,3 +64,13 @@ def dequantize(q: np.ndarray, spec: IoSpec) -> np.ndarray:
     if spec.dtype == "float32" or spec.scale == 0:
         return q.astype(np.float32)
     return ((q.astype(np.float32) - spec.zero_point) * np.float32(spec.scale)).astype(np.float32)
+
+
+def split_outputs(raw: np.ndarray, specs) -> list[np.ndarray]:
+    """Rows of concatenated output bytes (N, total) -> one (N, *shape) array per output spec
+    (anything with dtype, shape and nbytes: IoSpec or a blob's TensorRecord)."""
+    outs, pos = [], 0
+    for spec in specs:
+        outs.append(raw[:, pos : pos + spec.nbytes].copy().view(spec.dtype).reshape((raw.shape[0], *spec.shape)))
+        pos += spec.nbytes
+    return outs
