@@ -1,7 +1,7 @@
 """se: speech enhancement, a mask per frame and bin, on the offline noisy-speech corpus.
 
 Data: `hil.audio.corpus` generated with the load seed into a cache folder (HIL_DATA, else
-~/.cache/hil, then speech-u<utterances>-s<seed>; reused when its corpus.json matches) or into the
+~/.cache/hil, then speech-s<seed>-n<utterances>; reused when its corpus.json matches) or into the
 folder given as `root`. Its train/val/test splits share no voice variant and no sentence.
 Every utterance becomes one fixed-length segment of SECONDS = 2 s (32,000 samples): the middle 2 s of
 a longer one, a shorter one zero-padded at the end, so x is (N, 201, 161) log-power features
@@ -76,13 +76,13 @@ class SpeechEnhancement(Task):
     def corpus_dir(self, seed: int = 0) -> Path:
         if self.root is not None:
             return Path(self.root)
-        return data_home() / f"speech-u{self.utterances}-s{seed}"
+        return data_home() / f"speech-s{seed}-n{self.utterances}"
 
     def _make_splits(self, seed: int) -> dict:
-        from hil.audio.corpus import generate, load_split
+        from hil.audio.corpus import load_split
 
         root = self.corpus_dir(seed)
-        generate(root, self.utterances, seed=seed, progress=False)
+        _ensure_corpus(root, self.utterances, seed)
         out = {}
         for split in SPLITS:
             pairs = load_split(root, split)
@@ -114,6 +114,25 @@ class SpeechEnhancement(Task):
             enhanced = spec.istft(spec.stft(rec["noisy"] * spec.PCM_SCALE) * mask, length=len(rec["noisy"]))
             scores.append(si_sdr_db(enhanced, rec["clean"] * spec.PCM_SCALE))
         return scores
+
+
+def _ensure_corpus(root: Path, utterances: int, seed: int) -> None:
+    """Generate the corpus with the default SNRs and noises, or reuse it; never regenerate a folder that
+    holds a finished corpus made with other parameters (the cache may be shared with other work)."""
+    import json
+
+    from hil.audio import corpus, noise
+
+    try:
+        stored = json.loads((root / "corpus.json").read_text())
+    except (OSError, ValueError):
+        stored = {}
+    wanted = corpus.corpus_params(seed, utterances, (-5.0, 20.0), list(noise.NOISES), 12)
+    if stored.get("complete") and stored.get("params") != wanted:
+        got = {k: v for k, v in stored.get("params", {}).items() if wanted.get(k) != v}
+        raise ConfigError(f"task 'se': wanted the corpus in {root} made with {wanted['utterances']} utterances, "
+                          f"seed {seed} and default SNRs and noises, got other parameters {got}")  # fmt: skip
+    corpus.generate(root, utterances, seed=seed, progress=False)
 
 
 def _read(path) -> np.ndarray:
