@@ -25,6 +25,10 @@ def test_task_names_and_unknown_task():
         get_task("vowel")
     msg = str(err.value)
     assert "\n" not in msg and "'vowel'" in msg and "digits, motions, se, vowels" in msg
+    with pytest.raises(ConfigError, match=r"^task 'digits': wanted no options, got root$"):
+        get_task("digits", root="/tmp")
+    with pytest.raises(ConfigError, match=r"^task 'se': wanted options among \[root, utterances, .*got n_vals$"):
+        get_task("se", n_vals=3)
 
 
 def test_unknown_split_is_one_line():
@@ -86,7 +90,7 @@ def test_zoo_model_converts_and_keeps_its_score(name):
 
     task = get_task(name)
     card = zoo_card(task.zoo_name)
-    assert card["task"] == name and card["splits"] == task.sizes()
+    assert card["task"] == name and card["data"]["splits"] == task.sizes()
     step = gru_step_model(load_model(task.zoo_name))
     calib = calib_arrays(step, load_calib(zoo_path(task.zoo_name) / "calib.npy"))
     assert calib["state"].shape[1] == card["architecture"]["hidden"]

@@ -32,6 +32,13 @@ def get_task(name: str, **options):
     module, cls = TASKS[name].split(":")
     make = getattr(importlib.import_module(module), cls)
     if options:
+        import inspect
+
+        known = [p for p in inspect.signature(make).parameters if p != "self"]
+        unknown = sorted(set(options) - set(known))
+        if unknown:
+            wanted = f"options among [{', '.join(known)}]" if known else "no options"
+            raise ConfigError(f"task '{name}': wanted {wanted}, got {', '.join(unknown)}")
         return make(**options)
     if name not in _LOADED:
         _LOADED[name] = make()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+N_CALIB = 200  # calibration rows shipped in calib.npy
+
 
 def build_classifier(name: str, n_features: int, n_classes: int, hidden: int, pre: int = 0,
                      pre_activation: str = "tanh"):  # fmt: skip
@@ -49,7 +51,7 @@ def calib_rows(seq_model, x: np.ndarray, n: int, seed: int) -> np.ndarray:
     return rows
 
 
-def train_classifier(task, name: str, seed: int, arch: dict, train: dict, n_calib: int = 200):
+def train_classifier(task, name: str, seed: int, arch: dict, train: dict, n_calib: int = N_CALIB):
     """(sequence model, calibration rows, metrics) of a task's GRU classifier: deterministic for a seed.
 
     The data splits use the same seed; metrics are the float scores on val and test."""
@@ -74,7 +76,7 @@ def recipe_fields(task, arch: dict, train: dict) -> dict:
         "task": task.name,
         "task_kind": task.kind,
         "metric": task.metric_name,
-        "splits": task.sizes(),
+        "data": {"defined_in": f"hil/tasks/{task.name}.py", "splits": task.sizes(), "n_calib": N_CALIB},
         "architecture": arch,
         "training": train,
         "trained_as": f"Input(T={task.steps}, {task.n_features}) -> {pre}GRU({units}, return_sequences) -> "
