@@ -1,0 +1,38 @@
+"""gru-vowels: which of 9 speakers said a Japanese vowel, from 29 frames of 12 cepstral coefficients.
+
+Trained model (saved as model.keras): Input(29, 12) -> Dense(16, tanh) -> GRU(24, return_sequences) ->
+Dense(9), logits at every step, trained with sparse cross-entropy on the last step's logits only
+(hil.tasks.train). hil.convert.streaming.gru_step_model makes its single-step form: inputs features and
+state, outputs mask (the logits) and state_out. Data: the 'vowels' task (hil/tasks/vowels.py) with the
+same seed; card.json records the split sizes and the float accuracy on val and test. calib.npy is a
+structured array with fields features and state: real (x_t, h_{t-1}) pairs.
+
+Train: .venv/bin/python models/gru-vowels/recipe.py [--seed 0]
+"""
+
+from __future__ import annotations
+
+NAME = "gru-vowels"
+TASK = "vowels"
+ARCH = {"hidden": 24, "pre": 16, "pre_activation": "tanh"}
+TRAIN = {"epochs": 30, "batch": 32, "learning_rate": 0.005}
+
+
+def train(seed: int = 0):
+    """(sequence model, calibration rows, metrics): deterministic for a seed."""
+    from hil.tasks import get_task
+    from hil.tasks.train import train_classifier
+
+    return train_classifier(get_task(TASK), NAME, seed, ARCH, TRAIN)
+
+
+def main(argv=None) -> None:
+    from hil.tasks import get_task
+    from hil.tasks.train import recipe_fields
+    from hil.zoo import recipe_main
+
+    recipe_main(NAME, __doc__, train, recipe_fields(get_task(TASK), ARCH, TRAIN), argv)
+
+
+if __name__ == "__main__":
+    main()
