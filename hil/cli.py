@@ -21,6 +21,7 @@ from hil.boards import DEFAULT_BOARD, all_boards, get_board
 from hil.compile.compiler import compile_tflite, load_model
 from hil.audio.cli import add_data_parser
 from hil.convert.cli import add_convert_parser
+from hil.search.cli import add_search_parser
 from hil.errors import ConfigError, FlashError, HilError
 from hil.profile.run import run_rows
 from hil.profile.tensors import dequantize, load_inputs
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_convert_parser(sub)
     add_data_parser(sub)
+    add_search_parser(sub)
 
     p = sub.add_parser("compile", help="compile an int8 .tflite into a board model blob (.hilm)")
     p.add_argument("model", help="the .tflite file")

@@ -1,0 +1,92 @@
+"""`hil search --budget 64kB --task T --board B [--board B ...] [--population P] [--generations G] [--seed S]
+[--objectives accuracy,size,cycles,energy] --out DIR`.
+
+hil/cli.py wires it in with `add_search_parser(sub)`; errors are HilErrors, printed there as one line.
+"""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console
+from rich.table import Table
+
+from hil.search.budget import format_bytes
+
+BUDGET_HELP = ("flash budget for the compiled model: 65536 (bytes), 64kB (SI: x1000 = 64,000 B) or "
+               "64KiB (IEC: x1024 = 65,536 B)")  # fmt: skip
+
+
+def pareto_table(summary: dict, front: list[dict], metric: str, budget_bytes: int) -> Table:
+    base8 = summary.get("baselines", {}).get("int8")
+    t = Table(title=f"Pareto front ({len(front)} genomes, budget {format_bytes(budget_bytes)})")
+    for col in ("genome (bits per operator)", metric, "size_bytes", "vs int8", "ticks/inference", "energy_uj"):
+        t.add_column(col, justify="left" if col.startswith("genome") else "right")
+    for r in front:
+        vs = f"{1 - r['size_bytes'] / base8['size_bytes']:.1%} smaller" if base8 else "-"
+        t.add_row(r["genome"], f"{r['accuracy']:.4f}", f"{r['size_bytes']:,}", vs,
+                  f"{r['cycles']:,.0f}" if r["cycles"] is not None else "-",
+                  f"{r['energy_uj']:.3f}" if r["energy_uj"] is not None else "-")  # fmt: skip
+    for name, b in summary.get("baselines", {}).items():
+        t.add_row(f"[dim]{name} baseline[/]", f"{b['accuracy']:.4f}", f"{b['size_bytes']:,}",
+                  "-" if b["feasible"] else "over budget",
+                  f"{b['cycles']:,.0f}" if b["cycles"] is not None else "-",
+                  f"{b['energy_uj']:.3f}" if b["energy_uj"] is not None else "-")  # fmt: skip
+    return t
+
+
+def cmd_search(args) -> None:
+    from hil.boards import get_board
+    from hil.search.budget import parse_budget
+    from hil.search.nsga import Settings, parse_objectives
+    from hil.search.problem import MpGruProblem
+    from hil.search.run import run_search
+    from hil.tasks import get_task
+
+    budget = parse_budget(args.budget)
+    objectives = parse_objectives(args.objectives)
+    boards = [get_board(b) for b in (args.board or ["qemu-f446"])]
+    get_task(args.task)  # an unknown task is reported before any work
+    console = Console(stderr=True)
+    console.print(f"search: task {args.task}, budget {format_bytes(budget)}, boards {', '.join(b.name for b in boards)}")
+    problem = MpGruProblem(args.task, seed=args.seed, val_limit=args.val_limit)
+    settings = Settings(population=args.population, generations=args.generations, seed=args.seed,
+                        genome_length=problem.genome_length, objectives=objectives, budget_bytes=budget)  # fmt: skip
+    identity = {"task": args.task, "model": problem.task.zoo_name, "val_limit": args.val_limit}
+    summary = run_search(problem, boards, settings, args.out, identity, problem.task.metric_name,
+                         problem.operators, console=console, progress=not args.json)  # fmt: skip
+    front = json.loads((args.out / "pareto.json").read_text())["front"]
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return
+    out = Console()
+    out.print(pareto_table(summary, front, problem.task.metric_name, budget))
+    run = summary["run"]
+    best = summary.get("smallest_within_tolerance")
+    if best is not None:
+        out.print(f"smallest within 1% of int8's {problem.task.metric_name}: {best['genome']} "
+                  f"({best['size_bytes']:,} B, {summary['size_reduction_vs_int8']:.1%} smaller than int8)")  # fmt: skip
+    out.print(f"{run['evaluated_now']} evaluations ({run['answered_from_store']} answered from the store) in "
+              f"{run['wall_s']:.1f} s on {len(run['boards'])} board(s): {run['evaluations_per_minute_per_board']} "
+              f"per minute per board, parallel speed-up {run['parallel_speedup']}x; results in {args.out}")  # fmt: skip
+
+
+def add_search_parser(subparsers) -> None:
+    from pathlib import Path
+
+    p = subparsers.add_parser("search", help="NSGA-II search of per-operator GRU bit widths under a flash budget")
+    p.add_argument("--budget", required=True, help=BUDGET_HELP)
+    p.add_argument("--task", default="se", help="se, vowels, motions or digits (default se)")
+    p.add_argument("--board", action="append", metavar="B",
+                   help="board to measure on (default qemu-f446); repeat to measure on several in parallel")  # fmt: skip
+    p.add_argument("--population", type=int, default=16, help="population size, a multiple of 4 (default 16)")
+    p.add_argument("--generations", type=int, default=6, help="generations after the initial one (default 6)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the GA and the data (default 0)")
+    p.add_argument("--objectives", default="accuracy,size,cycles,energy",
+                   help="comma list from accuracy,size,cycles,energy (default all four)")  # fmt: skip
+    p.add_argument("--val-limit", type=int, default=None, metavar="N",
+                   help="score accuracy on the first N validation sequences only (default all)")  # fmt: skip
+    p.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="results folder: search.db (resumable), pareto.json/.csv/.png, summary.json")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="print summary.json instead of the table")
+    p.set_defaults(func=cmd_search)
