@@ -1,0 +1,131 @@
+"""`hil profile`: stream every utterance of an audio folder through a board's speech-enhancement chain,
+write the enhanced audio, and report quality (PESQ-wb, STOI, SI-SDR) and cost (counter ticks per
+frame per stage, real-time load, energy per frame).
+
+Real-time load = ticks per frame / (clock_hz x hop in seconds), against the clock of the board the
+figures stand for (the emulated NUCLEO stands for the real one's 180 MHz; its ticks are instructions
+under icount, and the `counter` field says so). Energy per frame comes from the board's energy model
+(`energy_source: "model"`) until a meter is attached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+
+from hil.audio.corpus import Pair, read_wav, write_wav
+from hil.boards import Board
+from hil.dsp.spec import HOP, SAMPLE_RATE
+from hil.energy.model import energy_uj, frame_energy
+from hil.errors import BudgetError, ConfigError
+
+STAGES = ("analysis", "feature", "model", "mask", "synthesis")
+HOP_S = HOP / SAMPLE_RATE
+METRICS = ("pesq_wb", "stoi", "si_sdr")
+
+# stream(pcm int16) -> (enhanced int16 of the same length, per-hop stage counts (hops, len(STAGES)))
+Streamer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass
+class Utterance:
+    id: str
+    seconds: float
+    hops: int
+    counts: np.ndarray  # (hops, stages) ticks
+    noisy: dict = field(default_factory=dict)  # metric -> value (empty without clean audio)
+    enhanced: dict = field(default_factory=dict)
+
+    def row(self) -> dict:
+        total = self.counts.sum(axis=1)
+        d = {"id": self.id, "seconds": round(self.seconds, 3), "hops": self.hops,
+             "ticks_per_frame_mean": float(total.mean()), "ticks_per_frame_max": int(total.max())}  # fmt: skip
+        for m in self.noisy:
+            d[f"{m}_noisy"], d[f"{m}_enhanced"] = self.noisy[m], self.enhanced[m]
+            d[f"{m}_delta"] = self.enhanced[m] - self.noisy[m]
+        return d
+
+
+def _scores(clean: np.ndarray, x: np.ndarray) -> dict:
+    from hil.metrics import pesq_wb, si_sdr, stoi
+
+    return {"pesq_wb": pesq_wb(clean, x), "stoi": stoi(clean, x), "si_sdr": si_sdr(clean, x)}
+
+
+def profile_pairs(stream: Streamer, pairs: list[Pair], out_dir: Path,
+                  progress: Optional[Callable[[str], None]] = None) -> list[Utterance]:  # fmt: skip
+    """Stream each pair's noisy audio; write out_dir/enhanced/<id>.wav; score against clean when present."""
+    enhanced_dir = Path(out_dir) / "enhanced"
+    enhanced_dir.mkdir(parents=True, exist_ok=True)
+    results = []
+    for p in pairs:
+        noisy, sr = read_wav(p.noisy_path)
+        if sr != SAMPLE_RATE:
+            raise ConfigError(f"{p.noisy_path}: wanted {SAMPLE_RATE} Hz mono int16, got {sr} Hz")
+        out, counts = stream(noisy)
+        write_wav(enhanced_dir / f"{p.id}.wav", out)
+        u = Utterance(p.id, len(noisy) / SAMPLE_RATE, len(counts), np.asarray(counts, np.int64))
+        if p.clean_path is not None:
+            clean, _ = read_wav(p.clean_path)
+            u.noisy, u.enhanced = _scores(clean, noisy), _scores(clean, out)
+        results.append(u)
+        if progress:
+            progress(p.id)
+    return results
+
+
+def _stats(x: np.ndarray) -> dict:
+    return {"mean": float(x.mean()), "p99": float(np.percentile(x, 99)), "max": int(x.max())}
+
+
+def aggregate(utts: list[Utterance], board: Board, counter: str) -> dict:
+    """The figures over all utterances: ticks per frame (mean, p99, max) in total and per stage, real-time
+    load against the board's clock, energy per frame, and the mean quality figures and their deltas."""
+    if not utts:
+        raise ConfigError("profile: wanted at least one utterance, got none")
+    counts = np.concatenate([u.counts for u in utts])
+    total = counts.sum(axis=1)
+    frame = _stats(total)
+    # the host build counts nanoseconds of host time; boards count cycles (or instructions) at clock_hz
+    ticks_per_s = 1e9 if counter == "host-ns" else board.clock_hz
+    cost = {
+        "counter": counter,
+        "frames": int(len(total)),
+        "ticks_per_frame": frame,
+        "stages": {s: _stats(counts[:, i]) for i, s in enumerate(STAGES)},
+        "clock_hz": board.clock_hz,
+        "hop_s": HOP_S,
+        "real_time_load": {k: frame[k] / (ticks_per_s * HOP_S) for k in ("mean", "p99", "max")},
+        "stage_load": {s: float(counts[:, i].mean()) / (ticks_per_s * HOP_S) for i, s in enumerate(STAGES)},
+    }
+    cost["energy"] = _energy(frame["mean"], board, counter)
+    out = {"utterances": len(utts), "seconds": round(sum(u.seconds for u in utts), 3), "cost": cost}
+    scored = [u for u in utts if u.noisy]
+    if scored:
+        q = {}
+        for m in METRICS:
+            noisy = float(np.mean([u.noisy[m] for u in scored]))
+            enh = float(np.mean([u.enhanced[m] for u in scored]))
+            q[m] = {"noisy": noisy, "enhanced": enh, "delta": enh - noisy}
+        out["quality"] = q
+    else:
+        out["quality"] = None
+        out["note"] = "no clean/ folder: cost figures only"
+    return out
+
+
+def _energy(ticks: float, board: Board, counter: str) -> dict:
+    if board.energy is None or counter == "host-ns":
+        return {"energy_source": None, "note": f"board '{board.name}' has no energy model"}
+    try:
+        e = frame_energy(round(ticks), HOP_S, board, counter)
+        return {"energy_per_frame_uj": e["total_uj"], "active_uj": e["active_uj"], "sleep_uj": e["sleep_uj"],
+                "energy_source": e["energy_source"], "counter": counter, "real_time": True}  # fmt: skip
+    except BudgetError:
+        # slower than real time: the board never sleeps, every frame costs its whole active time
+        uj = energy_uj(round(ticks), board)
+        return {"energy_per_frame_uj": uj, "active_uj": uj, "sleep_uj": 0.0, "energy_source": "model",
+                "counter": counter, "real_time": False}  # fmt: skip

@@ -1,0 +1,83 @@
+"""The profile's terminal tables and its quality-against-cost plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+
+from hil.profile.speech import METRICS, STAGES, Utterance
+from hil.report import COUNTER_UNITS
+
+
+def _unit(counter: str) -> str:
+    return COUNTER_UNITS.get(counter, "ticks")
+
+
+def utterance_table(utts: list[Utterance], counter: str) -> Table:
+    t = Table(title="hil profile: per utterance")
+    t.add_column("id")
+    t.add_column("s", justify="right")
+    for m in METRICS:
+        t.add_column(f"{m} noisy→enh", justify="right")
+    t.add_column(f"{_unit(counter)}/frame", justify="right")
+    for u in utts:
+        q = [f"{u.noisy[m]:.2f}→{u.enhanced[m]:.2f}" if u.noisy else "-" for m in METRICS]
+        t.add_row(u.id, f"{u.seconds:.2f}", *q, f"{u.counts.sum(axis=1).mean():,.0f}")
+    return t
+
+
+def summary_table(report: dict) -> Table:
+    cost, unit = report["cost"], _unit(report["cost"]["counter"])
+    t = Table(title=f"hil profile: {report['model']} on {report['board']} ({report['utterances']} utterances, "
+                    f"{report['seconds']:.1f} s of audio)")  # fmt: skip
+    t.add_column("figure", style="bold")
+    t.add_column("value", justify="right")
+    q = report.get("quality")
+    for m in METRICS if q else ():
+        t.add_row(m, f"{q[m]['noisy']:.3f} → {q[m]['enhanced']:.3f} ({q[m]['delta']:+.3f})")
+    f = cost["ticks_per_frame"]
+    t.add_row(f"{unit}/frame (mean / p99 / max)", f"{f['mean']:,.0f} / {f['p99']:,.0f} / {f['max']:,}")
+    for s in STAGES:
+        st = cost["stages"][s]
+        t.add_row(f"  {s}", f"{st['mean']:,.0f} / {st['p99']:,.0f} / {st['max']:,} "
+                            f"(load {cost['stage_load'][s]:.2%})")  # fmt: skip
+    load = cost["real_time_load"]
+    t.add_row(f"real-time load at {cost['clock_hz'] / 1e6:g} MHz", f"{load['mean']:.2%} mean, {load['max']:.2%} max")
+    e = cost["energy"]
+    if e.get("energy_source"):
+        t.add_row("energy per frame", f"{e['energy_per_frame_uj']:.2f} µJ ({e['energy_source']}, {e['counter']})")
+    t.add_row("model_bytes / arena_bytes", f"{report['model_bytes']:,} / {report['arena_bytes']:,}")
+    t.add_row("counter", cost["counter"])
+    return t
+
+
+def plot(path: Path, utts: list[Utterance], report: dict) -> None:
+    """Per utterance: PESQ-wb gain (or SI-SDR without PESQ) against ticks per frame; the mean marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scored = [u for u in utts if u.noisy]
+    fig, ax = plt.subplots(figsize=(6.5, 4.2), dpi=110)
+    x = [u.counts.sum(axis=1).mean() for u in (scored or utts)]
+    if scored:
+        y = [u.enhanced["pesq_wb"] - u.noisy["pesq_wb"] for u in scored]
+        ax.set_ylabel("PESQ-wb gain (enhanced − noisy)")
+        ax.axhline(0, color="grey", lw=0.8)
+    else:
+        y = [0.0] * len(x)
+        ax.set_ylabel("(no clean audio: cost only)")
+    ax.scatter(x, y, s=18, label="utterances")
+    ax.scatter([sum(x) / len(x)], [sum(y) / len(y)], marker="*", s=200, color="tab:red", label="mean")
+    cost = report["cost"]
+    ax.set_xlabel(f"{_unit(cost['counter'])} per frame ({cost['counter']})")
+    ax.set_title(f"{report['model']} on {report['board']}: quality against cost")
+    sec = ax.secondary_xaxis("top", functions=(lambda c: c / (cost["clock_hz"] * cost["hop_s"]) * 100,
+                                               lambda p: p / 100 * cost["clock_hz"] * cost["hop_s"]))  # fmt: skip
+    sec.set_xlabel(f"real-time load at {cost['clock_hz'] / 1e6:g} MHz (%)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
