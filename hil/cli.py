@@ -24,6 +24,7 @@ from hil.convert.cli import add_convert_parser
 from hil.search.cli import add_search_parser
 from hil.errors import ConfigError, FlashError, HilError
 from hil.profile.run import run_rows
+from hil.train import add_train_parser
 from hil.profile.tensors import dequantize, load_inputs
 from hil.targets.limits import check_fits, model_limits
 from hil.targets import target_for
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_convert_parser(sub)
     add_data_parser(sub)
     add_search_parser(sub)
+    add_train_parser(sub)
 
     p = sub.add_parser("compile", help="compile an int8 .tflite into a board model blob (.hilm)")
     p.add_argument("model", help="the .tflite file")

@@ -81,3 +81,16 @@ class Simulator:
             axis=1,
         )
         return split_outputs(self.run_raw(flat, reference), self.outputs)
+
+    def runner(self):
+        """This model behind hil.convert.tflm's Runner interface (set input / invoke / get output by
+        position, one row at a time): what hil.convert.streaming.stream_loop drives."""
+        from hil.convert.tflm import Runner
+
+        ins: list = [None] * len(self.inputs)
+        outs: list = []
+
+        def invoke() -> None:
+            outs[:] = [o[0] for o in self.run(*(np.asarray(a).reshape(1, *t.shape) for a, t in zip(ins, self.inputs)))]
+
+        return Runner(ins.__setitem__, invoke, outs.__getitem__)

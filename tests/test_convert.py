@@ -242,7 +242,71 @@ def test_step_io_maps_roles_from_bytes_and_interpreter(zoo):
     assert info.producers[io.mask.tensor] == "LOGISTIC" and info.producers[io.state_out.tensor] == "ADD"
     assert io.mask.scale == pytest.approx(1 / 256)  # the sigmoid output's fixed int8 scale
     from_interp = step_io(tf.lite.Interpreter(model_content=data))
-    assert [t.tensor for t in from_interp.__dict__.values()] == [t.tensor for t in io.__dict__.values()]
+    roles = ("features", "state", "mask", "state_out")
+    assert [getattr(from_interp, r).tensor for r in roles] == [getattr(io, r).tensor for r in roles]
+    assert len(io.states) == 1 and io.states[0] == (io.state, io.state_out)
+
+
+def _two_gru_sequence_model(seed: int):
+    """Input(T, 12) -> Dense(10, relu) -> GRU(8) -> Dense(9, tanh) -> GRU(6) -> Dense(5, sigmoid), seeded."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    inp = keras.Input((None, 12))
+    x = keras.layers.Dense(10, activation="relu")(inp)
+    x = keras.layers.GRU(8, return_sequences=True, bias_initializer="random_normal")(x)
+    x = keras.layers.Dense(9, activation="tanh")(x)
+    x = keras.layers.GRU(6, return_sequences=True, reset_after=False, bias_initializer="random_normal")(x)
+    return keras.Model(inp, keras.layers.Dense(5, activation="sigmoid")(x))
+
+
+def test_two_gru_step_model_computes_the_keras_sequence_model_step_by_step():
+    import keras
+
+    seq = _two_gru_sequence_model(3)
+    step = gru_step_model(seq)
+    assert [t.name for t in step.inputs] == ["features", "state_0", "state_1"]
+    assert [t.shape[-1] for t in step.outputs] == [5, 8, 6]
+    x = np.random.default_rng(1).normal(size=(20, 12)).astype(np.float32)
+    masks, (h0, h1) = run_steps_float(step, x)
+    np.testing.assert_allclose(masks, seq.predict(x[None], verbose=0)[0], atol=1e-5)
+    grus = [layer for layer in seq.layers if isinstance(layer, keras.layers.GRU)]
+    for gru, h in zip(grus, (h0, h1)):
+        want = keras.Model(seq.inputs, gru.output).predict(x[None], verbose=0)[0, -1]
+        np.testing.assert_allclose(h, want, atol=1e-5)
+    half, (g0, g1) = run_steps_float(step, x[:10])  # resuming from a state continues the sequence
+    rest, _ = run_steps_float(step, x[10:], state=[g0, g1])
+    np.testing.assert_allclose(np.concatenate([half, rest]), masks, atol=1e-6)
+
+
+def test_two_gru_int8_step_io_finds_both_state_pairs_and_streams():
+    import tensorflow as tf
+
+    seq = _two_gru_sequence_model(4)
+    step = gru_step_model(seq)
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(3, 30, 12)).astype(np.float32)
+    feats, s0, s1 = [], [], []
+    for row in x:  # real (x_t, h0_{t-1}, h1_{t-1}) rows
+        h = [np.zeros(8, np.float32), np.zeros(6, np.float32)]
+        for frame in row:
+            feats.append(frame), s0.append(h[0]), s1.append(h[1])
+            _, *h = (np.asarray(o)[0] for o in step([frame[None], h[0][None], h[1][None]]))
+    data = convert_model(step, {"features": np.array(feats), "state_0": np.array(s0), "state_1": np.array(s1)})
+    io = step_io(data)
+    assert [(a.shape[-1], b.shape[-1]) for a, b in io.states] == [(8, 8), (6, 6)]
+    assert "state_0" in io.states[0][0].name and "state_1" in io.states[1][0].name
+    assert (io.state, io.state_out) == io.states[0] and io.mask.shape[-1] == 5
+    from_interp = step_io(tf.lite.Interpreter(model_content=data))
+    assert [(a.tensor, b.tensor) for a, b in from_interp.states] == [(a.tensor, b.tensor) for a, b in io.states]
+    probe = rng.normal(size=(25, 12)).astype(np.float32)
+    want_mask, (want0, want1) = run_steps_float(step, probe)
+    for engine in ("tflm", "ref", "sim"):
+        masks, st0, st1 = run_stream(data, quantize(probe, io.features), engine=engine)
+        err = np.abs(dequantize(masks, io.mask) - want_mask)
+        assert err.mean() < 0.02 and err.max() < 0.1, (engine, err.mean(), err.max())
+        assert np.abs(dequantize(st0[-1], io.states[0][1]) - want0).max() < 0.1, engine
+        assert np.abs(dequantize(st1[-1], io.states[1][1]) - want1).max() < 0.1, engine
 
 
 def test_requantize_maps_between_scales_and_saturates():

@@ -1,8 +1,8 @@
 """Streaming recurrent models: a GRU trained on sequences, exported as one step.
 
 A Keras GRU layer lowers to a WHILE loop, which the int8 calibrator and TFLM cannot take.
-`gru_step_model` rebuilds a trained `Input -> Dense* -> GRU -> Dense*` model as a single-step
-model whose GRU state is an explicit input and output, written with plain Keras layers
+`gru_step_model` rebuilds a trained `Input -> Dense* -> GRU -> Dense* [-> GRU -> Dense*]...` model as
+a single-step model whose GRU states are explicit inputs and outputs, written with plain Keras layers
 (Dense, Activation, Add, Subtract, Multiply) so it lowers to builtin FULLY_CONNECTED, LOGISTIC,
 TANH, MUL, ADD and SUB ops. The int8 model quantizes the state input and the state output with
 different scales: `requantize` maps one to the other between steps, and `step_io` finds which
@@ -11,6 +11,7 @@ TFLite tensor plays which role, since the converter may rename and reorder them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,25 +28,32 @@ def _keras():
 
 
 def _split_layers(model):
-    """(dense layers before the GRU, the GRU, dense layers after it); ConfigError otherwise."""
+    """(dense layers before the first GRU, [(GRU, dense layers after it), ...]); ConfigError otherwise."""
     keras = _keras()
-    before, gru, after = [], None, []
+    before, stages = [], []
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
         if isinstance(layer, keras.layers.GRU):
-            if gru is not None:
-                raise ConfigError(f"model '{model.name}': wanted one GRU layer, got more than one")
-            gru = layer
+            stages.append((layer, []))
         elif isinstance(layer, keras.layers.Dense):
-            (after if gru is not None else before).append(layer)
+            (stages[-1][1] if stages else before).append(layer)
         else:
             raise ConfigError(
                 f"model '{model.name}': wanted only Dense and GRU layers, got {type(layer).__name__} '{layer.name}'"
             )
-    if gru is None:
+    if not stages:
         raise ConfigError(f"model '{model.name}': wanted a GRU layer, got none")
-    return before, gru, after
+    if not stages[-1][1]:
+        raise ConfigError(f"model '{model.name}': wanted a Dense output layer after the last GRU, got none")
+    return before, stages
+
+
+def state_names(n_states: int) -> list[tuple[str, str]]:
+    """(input, output) names of each GRU state: state/state_out for one GRU, state_i/state_out_i for several."""
+    if n_states == 1:
+        return [(STATE, STATE_OUT)]
+    return [(f"{STATE}_{i}", f"{STATE_OUT}_{i}") for i in range(n_states)]
 
 
 def _check_gru(gru) -> None:
@@ -73,8 +81,9 @@ def _dense(x, kernel, bias, name):
     return y
 
 
-def _gru_cell(x, h, gru):
-    """One GRU step in plain layers; the same math as keras.layers.GRUCell (both reset_after modes)."""
+def _gru_cell(x, h, gru, prefix: str = "gru", out_name: str = STATE_OUT):
+    """One GRU step in plain layers; the same math as keras.layers.GRUCell (both reset_after modes).
+    Its layers are named `prefix`_..., the new state `out_name`."""
     keras = _keras()
     L = keras.layers
     kernel, rkernel, bias = (np.asarray(w) for w in gru.get_weights())
@@ -84,53 +93,65 @@ def _gru_cell(x, h, gru):
     zr = {}
     for g in "zr":
         s = gate[g]
-        pre = L.Add(name=f"gru_{g}_pre")(
-            [_dense(x, kernel[:, s], b_in[s] + b_rec[s], f"gru_{g}_x"), _dense(h, rkernel[:, s], None, f"gru_{g}_h")]
+        pre = L.Add(name=f"{prefix}_{g}_pre")(
+            [
+                _dense(x, kernel[:, s], b_in[s] + b_rec[s], f"{prefix}_{g}_x"),
+                _dense(h, rkernel[:, s], None, f"{prefix}_{g}_h"),
+            ]
         )
-        zr[g] = L.Activation("sigmoid", name=f"gru_{g}")(pre)
+        zr[g] = L.Activation("sigmoid", name=f"{prefix}_{g}")(pre)
     s = gate["h"]
-    x_h = _dense(x, kernel[:, s], b_in[s], "gru_h_x")
+    x_h = _dense(x, kernel[:, s], b_in[s], f"{prefix}_h_x")
     if gru.cell.reset_after:
-        rec_h = L.Multiply(name="gru_reset")([zr["r"], _dense(h, rkernel[:, s], b_rec[s], "gru_h_h")])
+        rec_h = L.Multiply(name=f"{prefix}_reset")([zr["r"], _dense(h, rkernel[:, s], b_rec[s], f"{prefix}_h_h")])
     else:
-        rec_h = _dense(L.Multiply(name="gru_reset")([zr["r"], h]), rkernel[:, s], None, "gru_h_h")
-    hh = L.Activation("tanh", name="gru_cand")(L.Add(name="gru_h_pre")([x_h, rec_h]))
+        rec_h = _dense(L.Multiply(name=f"{prefix}_reset")([zr["r"], h]), rkernel[:, s], None, f"{prefix}_h_h")
+    hh = L.Activation("tanh", name=f"{prefix}_cand")(L.Add(name=f"{prefix}_h_pre")([x_h, rec_h]))
     # h' = z*h + (1-z)*hh  ==  hh + z*(h - hh): no constant tensor needed
-    delta = L.Multiply(name="gru_update")([zr["z"], L.Subtract(name="gru_diff")([h, hh])])
-    return L.Add(name=STATE_OUT)([hh, delta])
+    delta = L.Multiply(name=f"{prefix}_update")([zr["z"], L.Subtract(name=f"{prefix}_diff")([h, hh])])
+    return L.Add(name=out_name)([hh, delta])
 
 
 def gru_step_model(trained, name: str | None = None):
-    """The single-step float model of a trained sequence model `Input(T, F) -> Dense* -> GRU -> Dense*`.
+    """The single-step float model of a trained sequence model `Input(T, F) -> Dense* -> (GRU -> Dense*)+`.
 
-    Inputs [features (F,), state (H,)]; outputs [mask (last Dense), state_out (H,)]. The weights are copied."""
+    Inputs [features (F,), one state (H_i,) per GRU]; outputs [mask (the last Dense), one new state per
+    GRU], named by `state_names` (state / state_out for a single GRU). The weights are copied."""
     keras = _keras()
-    before, gru, after = _split_layers(trained)
-    _check_gru(gru)
-    n_features = trained.inputs[0].shape[-1]
-    x_in = keras.Input((n_features,), name=FEATURES)
-    h_in = keras.Input((gru.units,), name=STATE)
+    before, stages = _split_layers(trained)
+    names = state_names(len(stages))
+    x_in = keras.Input((trained.inputs[0].shape[-1],), name=FEATURES)
+    h_ins, h_outs = [], []
     x = x_in
     for i, layer in enumerate(before):
         x = _copy_dense(layer, x, f"pre_{i}")
-    h_out = _gru_cell(x, h_in, gru)
-    y = h_out
-    for i, layer in enumerate(after):
-        y = _copy_dense(layer, y, MASK if i == len(after) - 1 else f"post_{i}")
-    if not after:
-        raise ConfigError(f"model '{trained.name}': wanted a Dense output layer after the GRU, got none")
-    return keras.Model([x_in, h_in], [y, h_out], name=name or f"{trained.name}_step")
+    for k, ((gru, after), (in_name, out_name)) in enumerate(zip(stages, names)):
+        _check_gru(gru)
+        h_ins.append(keras.Input((gru.units,), name=in_name))
+        x = _gru_cell(x, h_ins[-1], gru, "gru" if len(stages) == 1 else f"gru{k}", out_name)
+        h_outs.append(x)
+        last = k == len(stages) - 1
+        for i, layer in enumerate(after):
+            tag = f"post_{i}" if len(stages) == 1 else f"post{k}_{i}"
+            x = _copy_dense(layer, x, MASK if last and i == len(after) - 1 else tag)
+    return keras.Model([x_in, *h_ins], [x, *h_outs], name=name or f"{trained.name}_step")
 
 
-def run_steps_float(step_model, features: np.ndarray, state: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Run a float step model over a (T, F) sequence: the masks (T, M) and the final state."""
-    h = np.zeros((1, step_model.inputs[1].shape[-1]), np.float32) if state is None else state.reshape(1, -1)
+def run_steps_float(step_model, features: np.ndarray, state=None):
+    """Run a float step model over a (T, F) sequence from the zero state (or `state`): the masks (T, M)
+    and the final state, an array for a one-GRU model, a list of arrays (one per GRU) otherwise."""
+    sizes = [t.shape[-1] for t in step_model.inputs[1:]]
+    if state is None:
+        hs = [np.zeros((1, n), np.float32) for n in sizes]
+    else:
+        hs = [np.asarray(s, np.float32).reshape(1, -1) for s in ([state] if len(sizes) == 1 else state)]
     masks = []
     for frame in features.astype(np.float32):
-        mask, h = step_model([frame[None], h], training=False)
+        mask, *hs = step_model([frame[None], *hs], training=False)
         masks.append(np.asarray(mask)[0])
-        h = np.asarray(h)
-    return np.stack(masks), h[0]
+        hs = [np.asarray(h) for h in hs]
+    final = [h[0] for h in hs]
+    return np.stack(masks), final[0] if len(final) == 1 else final
 
 
 def requantize(q: np.ndarray, from_scale: float, from_zp: int, to_scale: float, to_zp: int, dtype) -> np.ndarray:
@@ -144,12 +165,21 @@ def requantize(q: np.ndarray, from_scale: float, from_zp: int, to_scale: float, 
 
 @dataclass(frozen=True)
 class StepIO:
-    """Which TFLite input/output plays which role in a single-step recurrent model."""
+    """Which TFLite input/output plays which role in a single-step recurrent model (TensorInfos)."""
 
-    features: object  # TensorInfo of the feature input
-    state: object  # TensorInfo of the state input
-    mask: object  # TensorInfo of the mask output
-    state_out: object  # TensorInfo of the new-state output
+    features: object  # the feature input
+    mask: object  # the mask output
+    states: tuple  # ((state input, its new-state output), ...): one pair per GRU, in layer order
+
+    @property
+    def state(self):
+        """The first GRU's state input."""
+        return self.states[0][0]
+
+    @property
+    def state_out(self):
+        """The first GRU's new-state output."""
+        return self.states[0][1]
 
 
 def _info_of(model):
@@ -184,79 +214,106 @@ def _interpreter_info(interp):
     )
 
 
-def _by_name(tensors, sig: dict, names: tuple[str, str]):
-    """(first role, second role) from signature names, else from tensor names containing 'state'."""
-    a, b = names
-    if a in sig and b in sig:
-        return tensors[sig[a]], tensors[sig[b]]
-    stateful = [t for t in tensors if "state" in t.name]
-    if len(stateful) == 1:
-        other = next(t for t in tensors if t is not stateful[0])
-        return (other, stateful[0]) if b.startswith("state") else (stateful[0], other)
-    return None
+def _named(tensors, sig: dict, names: list[str]):
+    """The tensors playing `names`: by signature name, else by tensor names ending in the role's name."""
+    if all(n in sig for n in names):
+        return [tensors[sig[n]] for n in names]
+    found = []
+    for n in names:
+        hits = [t for t in tensors if re.search(rf"(^|[_/]){n}(:\d+)?$", t.name)]
+        if len(hits) != 1:
+            return None
+        found.append(hits[0])
+    return found
+
+
+def _by_producer(info, state_ins: list):
+    """[mask, new states...] from the ops writing them: the new states come from ADD, the mask does not;
+    several states are told apart by shape, so they need distinct shapes."""
+    adds = [t for t in info.outputs if info.producers.get(t.tensor) == "ADD"]
+    rest = [t for t in info.outputs if t not in adds]
+    if len(rest) != 1 or len(adds) != len(state_ins):
+        return None
+    if len(adds) == 1:
+        return [rest[0], adds[0]]
+    by_shape = {t.shape: t for t in adds}
+    if len(by_shape) != len(adds) or any(t.shape not in by_shape for t in state_ins):
+        return None
+    return [rest[0], *(by_shape[t.shape] for t in state_ins)]
 
 
 def step_io(interpreter_or_tflite_bytes) -> StepIO:
-    """Map a single-step model's TFLite inputs/outputs to features, state, mask and state_out.
+    """Map a single-step model's TFLite inputs/outputs to features, mask and the (state, new state) pairs.
 
-    By signature names first (inputs 'features'/'state'; outputs 'mask'/'state_out', or
-    'output_0'/'output_1' in the Keras order [mask, state_out] that gru_step_model builds), then by
-    tensor names, then by the op that writes each output (the new state comes from ADD)."""
+    By signature names first (inputs 'features', 'state' or 'state_<i>'; outputs 'mask', 'state_out' or
+    'state_out_<i>', or 'output_<k>' in the Keras order [mask, new states...] that gru_step_model
+    builds), then by tensor names, then by the op that writes each output (new states come from ADD)."""
     info = _info_of(interpreter_or_tflite_bytes)
-    if len(info.inputs) != 2 or len(info.outputs) != 2:
+    n = len(info.inputs) - 1
+    if n < 1 or len(info.outputs) != n + 1:
         raise ConfigError(
-            f"step model: wanted 2 inputs and 2 outputs (features, state -> mask, state), "
+            f"step model: wanted features + N states in and mask + N states out (N >= 1), "
             f"got {len(info.inputs)} inputs and {len(info.outputs)} outputs"
         )
-    found_in = _by_name(info.inputs, info.signature_inputs, (FEATURES, STATE))
+    pairs = state_names(n)
+    ins = _named(info.inputs, info.signature_inputs, [FEATURES] + [a for a, _ in pairs])
+    out_names = [MASK] + [b for _, b in pairs]
     sig_out = dict(info.signature_outputs)
-    if "output_0" in sig_out and "output_1" in sig_out:
-        sig_out.setdefault(MASK, sig_out["output_0"])
-        sig_out.setdefault(STATE_OUT, sig_out["output_1"])
-    found_out = _by_name(info.outputs, sig_out, (MASK, STATE_OUT))
-    if found_out is None:
-        adds = [t for t in info.outputs if info.producers.get(t.tensor) == "ADD"]
-        if len(adds) == 1:
-            found_out = (next(t for t in info.outputs if t is not adds[0]), adds[0])
-    if found_in is None or found_out is None:
+    for k, name in enumerate(out_names):
+        if f"output_{k}" in sig_out:
+            sig_out.setdefault(name, sig_out[f"output_{k}"])
+    outs = _named(info.outputs, sig_out, out_names)
+    if outs is None and ins is not None:
+        outs = _by_producer(info, ins[1:])
+    if ins is None or outs is None:
         names = [t.name for t in info.inputs + info.outputs]
         raise ConfigError(f"step model: wanted inputs/outputs named by signature or 'state', got tensors {names}")
-    roles = StepIO(*found_in, *found_out)
-    if roles.state.shape != roles.state_out.shape:
-        raise ConfigError(
-            f"step model: wanted state in and out of one shape, got {roles.state.shape} and {roles.state_out.shape}"
-        )
+    roles = StepIO(ins[0], outs[0], tuple(zip(ins[1:], outs[1:])))
+    for (a, b), (name, _) in zip(roles.states, pairs):
+        if a.shape != b.shape:
+            raise ConfigError(f"step model: wanted {name} in and out of one shape, got {a.shape} and {b.shape}")
     return roles
 
 
 def stream_loop(runner, info, features: np.ndarray) -> list[np.ndarray]:
-    """Run quantized (T, F) features one step at a time, feeding the requantized state back.
+    """Run quantized (T, F) features one step at a time, feeding each requantized state back.
 
-    Starts from the zero state; returns [masks (T, ...), new states (T, ...) in state_out's quantization]."""
+    Starts from zero states; returns [masks (T, ...), then per GRU its new states (T, ...) in its
+    state output's quantization]."""
     io = step_io(info)
-    h = np.full(io.state.shape, io.state.zero_point, io.state.dtype)
-    masks, states = [], []
+    hs = [np.full(i.shape, i.zero_point, i.dtype) for i, _ in io.states]
+    masks, states = [], [[] for _ in io.states]
     for frame in features:
         runner.set(io.features.position, np.ascontiguousarray(frame.reshape(io.features.shape)))
-        runner.set(io.state.position, h)
+        for h, (inp, _) in zip(hs, io.states):
+            runner.set(inp.position, h)
         runner.invoke()
         masks.append(np.array(runner.get(io.mask.position)).reshape(io.mask.shape[1:]))
-        s = np.array(runner.get(io.state_out.position))
-        states.append(s.reshape(io.state_out.shape[1:]))
-        out, inp = io.state_out, io.state
-        h = requantize(s, out.scale, out.zero_point, inp.scale, inp.zero_point, inp.dtype).reshape(inp.shape)
-    return [np.stack(masks), np.stack(states)]
+        for k, (inp, out) in enumerate(io.states):
+            s = np.array(runner.get(out.position))
+            states[k].append(s.reshape(out.shape[1:]))
+            hs[k] = requantize(s, out.scale, out.zero_point, inp.scale, inp.zero_point, inp.dtype).reshape(inp.shape)
+    return [np.stack(masks), *(np.stack(s) for s in states)]
+
+
+ENGINES = ("tflm", "ref", "sim")
 
 
 def run_stream(tflite_bytes: bytes, features: np.ndarray, engine: str = "tflm", arena_bytes: int | None = None):
-    """A single-step model over quantized (T, F) features: [masks, states] from TFLM or the TFLite reference."""
+    """A single-step model over quantized (T, F) features: [masks, new states of each GRU...] from TFLM,
+    the TFLite reference kernels ('ref') or the board's C runtime in hil's simulator ('sim')."""
     from hil.convert import tflm
 
+    if engine not in ENGINES:
+        raise ConfigError(f"engine: wanted one of {', '.join(ENGINES)}, got '{engine}'")
     info = tflm.model_info(tflite_bytes)
     io = step_io(info)
     (rows,), _ = tflm.check_inputs([features], [io.features])
     if engine == "ref":
         return stream_loop(tflm.ref_runner(tflite_bytes), info, rows)
-    if engine != "tflm":
-        raise ConfigError(f"engine: wanted 'tflm' or 'ref', got '{engine}'")
-    return tflm.spawn_tflm(tflite_bytes, [rows], 2, "stream", arena_bytes, tflm.DEFAULT_TIMEOUT_S)
+    if engine == "sim":
+        from hil.compile.compiler import compile_tflite
+        from hil.sim import Simulator
+
+        return stream_loop(Simulator(compile_tflite(bytes(tflite_bytes)).blob).runner(), info, rows)
+    return tflm.spawn_tflm(tflite_bytes, [rows], 1 + len(io.states), "stream", arena_bytes, tflm.DEFAULT_TIMEOUT_S)
