@@ -3,8 +3,8 @@
  * bits leaves value t of every byte as a signed byte times 2^(8-b), which
  * SXTB16 widens into the int16 pairs (value t of bytes 0 and 2, of bytes 1
  * and 3) that SMLAD multiplies with the input laid out in the same order; the
- * sum is exactly 2^(8-b) times the dot product. Rows at 3, 5, 6 or 7 bits are
- * unpacked into int16 first. Values past the last whole word go one by one. */
+ * sum is exactly 2^(8-b) times the dot product. Values past the last whole
+ * word go one by one. */
 #include <string.h>
 
 #include "hil/dsp.h"
@@ -73,30 +73,38 @@ __attribute__((always_inline)) static inline int32_t dot_words(const uint8_t *ro
     return acc;
 }
 
-static int32_t dot_unpacked(const uint8_t *row, const int16_t *xl, int32_t n, int32_t bits, int16_t *w16)
+/* Rows at 3, 5, 6 or 7 bits, four values at a time: they span at most 32
+ * bits from a byte boundary or the middle of a byte, so one word holds them
+ * and SBFX takes each out. The last words of a row are read byte by byte, so
+ * that nothing past the row is touched. */
+__attribute__((always_inline)) static inline int32_t dot_groups(const uint8_t *row, const int16_t *xl, int32_t n,
+                                                                const int bits)
 {
-    uint32_t buf = 0, nb = 0;
-    const uint32_t sign = 1u << (bits - 1), mask = (sign << 1) - 1u;
-    for (int32_t i = 0; i < n; i++) {
-        while (nb < (uint32_t)bits) {
-            buf |= (uint32_t)*row++ << nb;
-            nb += 8;
-        }
-        w16[i] = (int16_t)((int32_t)((buf & mask) ^ sign) - (int32_t)sign);
-        buf >>= bits;
-        nb -= (uint32_t)bits;
-    }
-    if (n & 1) {
-        w16[n] = 0; /* pairs with the zero the layout pads with */
-    }
+    const int32_t groups = n / 4, row_bytes = HIL_MP_ROW_BYTES(n, bits);
     int32_t acc = 0;
-    for (int32_t i = 0; i < n; i += 2) {
-        acc = hil_smlad(pair(xl + i), pair(w16 + i), acc);
+    for (int32_t g = 0; g < groups; g++, xl += 4) {
+        const uint32_t bit = (uint32_t)g * 4u * (uint32_t)bits, byte = bit >> 3;
+        uint32_t v = 0;
+        if ((int32_t)byte + 4 <= row_bytes) {
+            v = (uint32_t)read32(row + byte);
+        } else {
+            for (int32_t k = 0; k < row_bytes - (int32_t)byte; k++) {
+                v |= (uint32_t)row[byte + (uint32_t)k] << (8 * k);
+            }
+        }
+        v >>= bit & 7u;
+        acc += xl[0] * ((int32_t)(v << (32 - bits)) >> (32 - bits));
+        acc += xl[1] * ((int32_t)(v << (32 - 2 * bits)) >> (32 - bits));
+        acc += xl[2] * ((int32_t)(v << (32 - 3 * bits)) >> (32 - bits));
+        acc += xl[3] * ((int32_t)(v << (32 - 4 * bits)) >> (32 - bits));
+    }
+    for (int32_t i = groups * 4; i < n; i++) {
+        acc += *xl++ * hil_mp_unpack1(row, bits, i);
     }
     return acc;
 }
 
-static int32_t dot(const uint8_t *row, const int16_t *xl, int32_t n, int32_t bits, int16_t *w16)
+static int32_t dot(const uint8_t *row, const int16_t *xl, int32_t n, int32_t bits)
 {
     switch (bits) {
     case 8:
@@ -105,8 +113,14 @@ static int32_t dot(const uint8_t *row, const int16_t *xl, int32_t n, int32_t bit
         return dot_words(row, xl, n, 4);
     case 2:
         return dot_words(row, xl, n, 2);
+    case 3:
+        return dot_groups(row, xl, n, 3);
+    case 5:
+        return dot_groups(row, xl, n, 5);
+    case 6:
+        return dot_groups(row, xl, n, 6);
     default:
-        return dot_unpacked(row, xl, n, bits, w16);
+        return dot_groups(row, xl, n, 7);
     }
 }
 
@@ -115,12 +129,10 @@ void hil_mp_gru_s8_m4(const hil_mp_gru_t *p, const int8_t *x, const int8_t *h, i
 {
     const int32_t I = p->in_dim, H = p->units;
     int16_t *xl[6];
-    int16_t *at = scratch;
     for (int m = 0; m < 6; m++) {
-        xl[m] = at;
-        at += HIL_MP_PAD16(m < 3 ? I : H);
+        xl[m] = scratch;
+        scratch += HIL_MP_PAD16(m < 3 ? I : H);
     }
-    int16_t *w16 = at;
     for (int32_t b = 0; b < batches; b++, x += I, h += H, h_out += H) {
         for (int m = 0; m < 6; m++) {
             layout(m < 3 ? x : h, m < 3 ? I : H, m < 3 ? -p->x_zp : 0, p->bits[m], xl[m]);
@@ -129,7 +141,7 @@ void hil_mp_gru_s8_m4(const hil_mp_gru_t *p, const int8_t *x, const int8_t *h, i
             int32_t acc[6];
             for (int m = 0; m < 6; m++) {
                 const int32_t n = m < 3 ? I : H, bits = p->bits[m];
-                acc[m] = dot(p->w[m] + j * HIL_MP_ROW_BYTES(n, bits), xl[m], n, bits, w16);
+                acc[m] = dot(p->w[m] + j * HIL_MP_ROW_BYTES(n, bits), xl[m], n, bits);
             }
             h_out[j] = hil_mp_gru_unit(p, j, acc, h[j]);
         }

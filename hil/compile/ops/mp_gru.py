@@ -23,7 +23,7 @@ KEYS = ("version", "in_dim", "units", "x_zp", "bits", "mult", "shift", "lut_z", 
 def scratch_bytes(in_dim: int, units: int) -> int:
     """HIL_MP_GRU_M4_SCRATCH (firmware/include/hil/kernels_mp_gru.h)."""
     pad = lambda n: (n + 15) & ~15  # noqa: E731
-    return 2 * (3 * pad(in_dim) + 3 * pad(units) + pad(max(in_dim, units)))
+    return 2 * (3 * pad(in_dim) + 3 * pad(units))
 
 
 def _ints(op: Op, opts: dict, key: str, n: int) -> list[int]:
