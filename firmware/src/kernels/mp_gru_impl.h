@@ -20,9 +20,10 @@ static inline int32_t hil_mp_unpack1(const uint8_t *row, int32_t bits, int32_t i
     return (int32_t)(((v >> s) & ((sign << 1) - 1u)) ^ sign) - (int32_t)sign;
 }
 
+/* hil_requantize_fast equals hil_requantize for the multipliers and shifts prepare() admits. */
 static inline int32_t hil_mp_rq(const hil_mp_gru_t *p, int k, int32_t v)
 {
-    return hil_requantize(v, p->multiplier[k], p->shift[k]);
+    return hil_requantize_fast(v, p->multiplier[k], p->shift[k]);
 }
 
 static inline int32_t hil_mp_sat(int32_t v, int32_t bits)

@@ -10,7 +10,7 @@ import numpy as np
 from hil.compile.ops import DataWriter, OpCode, OpSpec, register
 from hil.compile.ops.common import need, per_tensor
 from hil.compile.tflite import Graph, Op
-from hil.errors import ConfigError, ModelError
+from hil.errors import ModelError
 from hil.mpgru import options
 from hil.mpgru.genome import MAX_BITS, MIN_BITS, OPERATORS
 from hil.mpgru.pack import row_bytes
@@ -119,4 +119,4 @@ def mp_gru(op: Op, g: Graph, data: DataWriter) -> OpSpec:
                   macs=batches * 3 * units * (n_in + units), scratch_bytes=scratch_bytes(n_in, units))  # fmt: skip
 
 
-__all__ = ["mp_gru", "scratch_bytes", "ConfigError"]
+__all__ = ["mp_gru", "scratch_bytes"]
