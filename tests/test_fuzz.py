@@ -6,6 +6,7 @@ import os
 import struct
 import subprocess
 
+import numpy as np
 import pytest
 
 from hil.link.protocol import Cmd
@@ -88,6 +89,12 @@ def test_model_loader_fuzz_run_finds_nothing(tmp_path):
     corpus.mkdir()
     seeds = [synth.mlp((40, 64, 10)), synth.mlp((16, 8), batch=3), synth.conv2d(4, 4, 8, 8, k=(3, 3)),
              synth.conv2d(1, 6, 8, 16), synth.depthwise(1, 12, 8, dilation=2), synth.depthwise(3, 3, 4, k=(3, 3))]
+    from hil.mpgru import synth as mp_synth
+    from hil.mpgru.genome import OPERATORS
+
+    genome = tuple(int(b) for b in np.random.default_rng(5).integers(2, 9, len(OPERATORS)))
+    seeds += [mp_synth.mp_graph(mp_synth.random_layer(9, 7, genome, 5)), mp_synth.mp_graph(
+        mp_synth.random_layer(6, 5, (8,) * len(OPERATORS), 6), batch=2)]
     for i, graph in enumerate(seeds):
         (corpus / f"seed{i}").write_bytes(compile_graph(graph).blob)
     proc = _run(exe, "-runs=40000", "-seed=1", "-max_len=65536", corpus, artifacts=tmp_path)

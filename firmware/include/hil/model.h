@@ -63,6 +63,7 @@ typedef enum {
     HIL_OP_QUANTIZE = 16,
     HIL_OP_DEQUANTIZE = 17,
     HIL_OP_SOFTMAX = 18,
+    HIL_OP_MP_GRU = 19, /* the custom mixed-precision GRU (hil/mpgru) */
     HIL_OP_CODE_COUNT = 64
 } hil_opcode_t;
 

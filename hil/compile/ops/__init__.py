@@ -39,6 +39,7 @@ class OpCode:
     QUANTIZE = 16
     DEQUANTIZE = 17
     SOFTMAX = 18
+    MP_GRU = 19  # the HIL_MP_GRU custom op (hil/mpgru)
 
 
 @dataclass
