@@ -164,3 +164,58 @@ def synthesis(re: np.ndarray, im: np.ndarray, tail: np.ndarray) -> tuple[np.ndar
     w = tables().synthesis
     out = round_sat(tail + y[..., :HOP] * w[:HOP], -32768, 32767).astype(np.int16)
     return out, y[..., HOP:] * w[HOP:]
+
+
+class ChainStream:
+    """The mirror of the board's stream (hil/stream.h): input history, overlap-add tail and GRU states
+    kept across hops, the model run in the bit-exact simulator. Stage counts are host nanoseconds."""
+
+    counter = "host-ns"
+    max_hops = 1 << 16
+
+    def __init__(self, model, config: StreamConfig):
+        from hil.sim import Simulator
+
+        self.model, self.config = model, config
+        self.sim = Simulator(model.blob)
+        self.begin()
+
+    def begin(self) -> None:
+        """Zero the history and the tail; every state at its input's zero point (as STREAM_BEGIN)."""
+        self.prev = np.zeros(HOP, np.int16)
+        self.tail = np.zeros(HOP, F)
+        self.states = {k.state_in: np.full(self.model.inputs[k.state_in].shape, k.zp_in, np.int8)
+                       for k in self.config.links}  # fmt: skip
+        self.last_features = np.zeros(spec.BINS, np.int8)
+
+    def _model(self, q: np.ndarray) -> list[np.ndarray]:
+        cfg, specs = self.config, self.model.inputs
+        inputs = [q.reshape(specs[i].shape) if i == cfg.feature_input else self.states[i] for i in range(len(specs))]
+        outs = self.sim.run(*[x[None] for x in inputs], reference=cfg.reference)
+        for link in cfg.links:
+            self.states[link.state_in] = requantize_state(outs[link.state_out][0], link)
+        return outs
+
+    def step(self, hop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One hop of 160 int16 samples: (stage counts (5,), 160 int16 output samples)."""
+        import time
+
+        cfg, hop = self.config, np.asarray(hop, np.int16)
+        t = [time.perf_counter_ns()]
+        re, im = analysis(self.prev, hop)
+        t.append(time.perf_counter_ns())
+        self.last_features = features(re, im, cfg.feature_inv_scale, cfg.feature_zp)
+        t.append(time.perf_counter_ns())
+        mask = self._model(self.last_features)[cfg.mask_output].reshape(-1)
+        t.append(time.perf_counter_ns())
+        re, im = apply_mask(mask, cfg.mask_scale, cfg.mask_zp, re, im)
+        t.append(time.perf_counter_ns())
+        out, self.tail = synthesis(re, im, self.tail)
+        self.prev = hop
+        t.append(time.perf_counter_ns())
+        return np.diff(np.array(t, np.int64)).astype(np.uint32), out
+
+    def hops(self, pcm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """k hops (k, 160) -> (stage counts (k, 5), output (k, 160))."""
+        rows = [self.step(h) for h in np.asarray(pcm, np.int16).reshape(-1, HOP)]
+        return np.stack([r[0] for r in rows]), np.stack([r[1] for r in rows])
