@@ -186,7 +186,8 @@ class ChainStream:
         self.tail = np.zeros(HOP, F)
         self.states = {k.state_in: np.full(self.model.inputs[k.state_in].shape, k.zp_in, np.int8)
                        for k in self.config.links}  # fmt: skip
-        self.last_features = np.zeros(spec.BINS, np.int8)
+        self.last_features = np.zeros(spec.BINS, np.int8)  # the quantized model input of the last hop
+        self.last_mask = np.zeros(spec.BINS, F)  # the dequantized mask of the last hop
 
     def _model(self, q: np.ndarray) -> list[np.ndarray]:
         cfg, specs = self.config, self.model.inputs
@@ -209,6 +210,7 @@ class ChainStream:
         mask = self._model(self.last_features)[cfg.mask_output].reshape(-1)
         t.append(time.perf_counter_ns())
         re, im = apply_mask(mask, cfg.mask_scale, cfg.mask_zp, re, im)
+        self.last_mask = (mask.astype(np.int32) - cfg.mask_zp).astype(F) * F(cfg.mask_scale)
         t.append(time.perf_counter_ns())
         out, self.tail = synthesis(re, im, self.tail)
         self.prev = hop
