@@ -210,11 +210,11 @@ class ChainStream:
         mask = self._model(self.last_features)[cfg.mask_output].reshape(-1)
         t.append(time.perf_counter_ns())
         re, im = apply_mask(mask, cfg.mask_scale, cfg.mask_zp, re, im)
-        self.last_mask = (mask.astype(np.int32) - cfg.mask_zp).astype(F) * F(cfg.mask_scale)
         t.append(time.perf_counter_ns())
         out, self.tail = synthesis(re, im, self.tail)
         self.prev = hop
         t.append(time.perf_counter_ns())
+        self.last_mask = (mask.astype(np.int32) - cfg.mask_zp).astype(F) * F(cfg.mask_scale)
         return np.diff(np.array(t, np.int64)).astype(np.uint32), out
 
     def hops(self, pcm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -54,7 +54,8 @@ typedef struct {
 
 /* Check cfg against the loaded model and start a stream: zero input history,
  * overlap-add tail and every state (at its zero point). On HIL_ERR_BAD_ARG
- * *reason says which check failed; HIL_ERR_NO_MODEL without a model. */
+ * *reason says which check failed; HIL_ERR_NO_MODEL without a model. Any
+ * call ends the previous stream, refused or not. */
 hil_status_t hil_stream_begin(const hil_stream_config_t *cfg, hil_stream_reason_t *reason);
 
 /* One hop: 160 int16 samples in, 160 out (delayed by 160), and the counter
