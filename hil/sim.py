@@ -12,7 +12,7 @@ import numpy as np
 
 from hil.compile.blob import read_blob
 from hil.errors import DeviceError
-from hil.link.protocol import Status
+from hil.link.protocol import MAX_PAYLOAD, Status
 from hil.profile.tensors import split_outputs
 from hil.targets import firmware
 
@@ -26,6 +26,8 @@ def _lib() -> ctypes.CDLL:
     lib.hil_sim_load.argtypes = [u8p, u32]
     lib.hil_sim_invoke_rows.argtypes = [u8p, u32, u8p, u32, u32, ctypes.c_uint8]
     lib.hil_sim_profile.argtypes = [u8p, u32, ctypes.POINTER(u32)]
+    for name in ("hil_sim_stream_begin", "hil_sim_stream_hops"):
+        getattr(lib, name).argtypes = [u8p, u32, u8p, ctypes.POINTER(u32)]
     return lib
 
 
@@ -55,14 +57,18 @@ class Simulator:
         self.out_bytes = sum(t.nbytes for t in self.outputs)
         self._load()
 
+    def ensure_loaded(self) -> None:
+        """Make this simulator's blob the library's current model (reloaded if another was loaded since)."""
+        if _loaded[0] != id(self):
+            self._load()
+
     def _load(self) -> None:
         load_blob(self.blob)
         _loaded[0] = id(self)
 
     def run_raw(self, rows: np.ndarray, reference: bool = False) -> np.ndarray:
         """rows: (N, in_bytes) uint8 of concatenated inputs -> (N, out_bytes) uint8."""
-        if _loaded[0] != id(self):
-            self._load()
+        self.ensure_loaded()
         rows = np.ascontiguousarray(rows, dtype=np.uint8)
         if rows.ndim != 2 or rows.shape[1] != self.in_bytes:
             raise ValueError(f"wanted rows of {self.in_bytes} input bytes, got shape {rows.shape}")
@@ -94,3 +100,18 @@ class Simulator:
             outs[:] = [o[0] for o in self.run(*(np.asarray(a).reshape(1, *t.shape) for a, t in zip(ins, self.inputs)))]
 
         return Runner(ins.__setitem__, invoke, outs.__getitem__)
+
+
+def stream_command(name: str, payload: bytes) -> tuple[int, bytes]:
+    """Run STREAM_BEGIN ("begin") or STREAM_HOPS ("hops") in the library as the board runs it:
+    (status, reply payload). The library's current model is the last one loaded."""
+    buf = np.frombuffer(payload, dtype=np.uint8).copy() if payload else np.zeros(1, np.uint8)
+    out = np.zeros(MAX_PAYLOAD, np.uint8)
+    n = ctypes.c_uint32(0)
+    status = getattr(_lib(), f"hil_sim_stream_{name}")(_ptr(buf), len(payload), _ptr(out), ctypes.byref(n))
+    return status, out[: n.value].tobytes()
+
+
+def dsp_lib() -> ctypes.CDLL:
+    """The library, for calling the chain's stages (hil_sim_ln, hil_sim_analysis, ...) directly."""
+    return _lib()

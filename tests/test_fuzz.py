@@ -19,8 +19,32 @@ def _structured(*requests) -> bytes:
     """A fuzz input in the harness's structured mode: (type, payload) requests sent as valid frames."""
     out = bytearray([1])
     for cmd, payload in requests:
-        out += bytes([cmd, len(payload)]) + payload
+        size = bytes([len(payload)]) if len(payload) < 255 else b"\xff" + struct.pack("<H", len(payload))
+        out += bytes([cmd]) + size + payload
     return bytes(out)
+
+
+def _stream_seed() -> bytes:
+    """Upload a 161-bin stateless mask model (a 1x1 depthwise conv), start a stream, stream 2 hops."""
+    import zlib
+
+    from hil.compile import synth
+    from hil.compile.compiler import compile_graph
+    from hil.dsp.config import StreamConfig
+
+    model = compile_graph(synth.depthwise(1, 1, 161, k=(1, 1)))
+    blob, f, m = model.blob, model.inputs[0], model.outputs[0]
+    config = StreamConfig(0, 0, 1.0 / f.scale, f.zero_point, m.scale, m.zero_point).pack()
+    hops = (np.arange(320, dtype=np.int16) * 97).tobytes()
+    return _structured(
+        (Cmd.MODEL_BEGIN, struct.pack("<II", len(blob), zlib.crc32(blob))),
+        (Cmd.MODEL_CHUNK, struct.pack("<I", 0) + blob),
+        (Cmd.MODEL_END, b""),
+        (Cmd.STREAM_HOPS, hops[:320]),
+        (Cmd.STREAM_BEGIN, config),
+        (Cmd.STREAM_HOPS, hops),
+        (Cmd.STREAM_BEGIN, config[:3] + b"\x01" + config[4:]),
+    )
 
 
 SEEDS = {
@@ -37,6 +61,7 @@ SEEDS = {
     ),
     "reset": _structured((Cmd.ECHO, b"x"), (Cmd.RESET, b""), (Cmd.ECHO, b"y")),
     "raw": b"\x00garbage\x00\x05\x01\x02\x03\x04\x00",
+    "stream": _stream_seed(),
 }
 
 
@@ -100,3 +125,21 @@ def test_model_loader_fuzz_run_finds_nothing(tmp_path):
     proc = _run(exe, "-runs=40000", "-seed=1", "-max_len=65536", corpus, artifacts=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Done 40000 runs" in proc.stderr
+
+
+def test_stream_seed_reaches_a_running_stream():
+    """The seed's model and config are accepted (checked in the simulator), so mutations start from a live stream."""
+    from hil.compile import synth
+    from hil.compile.compiler import compile_graph
+    from hil.dsp.config import StreamConfig
+    from hil.link.protocol import Status
+    from hil.sim import load_blob, stream_command
+
+    model = compile_graph(synth.depthwise(1, 1, 161, k=(1, 1)))
+    assert len(model.blob) + model.arena_bytes < 8192  # the harness's model region
+    load_blob(model.blob)
+    f, m = model.inputs[0], model.outputs[0]
+    status, _ = stream_command("begin", StreamConfig(0, 0, 1.0 / f.scale, f.zero_point, m.scale, m.zero_point).pack())
+    assert status == Status.OK
+    status, reply = stream_command("hops", (np.arange(320, dtype=np.int16) * 97).tobytes())
+    assert status == Status.OK and len(reply) == 2 * 340

@@ -2,9 +2,10 @@
  *
  * The first input byte picks a mode:
  *   even: the rest is fed to the receiver as raw wire bytes;
- *   odd:  the rest is cut into requests (u8 type, u8 len, len bytes) that are
- *         sent as valid frames (correct COBS and CRC), so the fuzzer reaches
- *         every command handler, model upload included.
+ *   odd:  the rest is cut into requests (u8 type, u8 len, len bytes; len 255
+ *         means a u16 length follows, so STREAM_HOPS' 320-byte hops fit) that
+ *         are sent as valid frames (correct COBS and CRC), so the fuzzer
+ *         reaches every command handler, model upload and streaming included.
  * Every byte the firmware sends back must decode into a frame with a valid
  * CRC; anything else aborts. A RESET request jumps back here like a reboot. */
 #include <setjmp.h>
@@ -121,6 +122,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t type = data[pos];
         size_t len = data[pos + 1];
         size_t start = pos + 2u;
+        if (len == 255u && start + 2u <= size) {
+            len = (size_t)data[start] | ((size_t)data[start + 1] << 8);
+            start += 2u;
+        }
+        if (len > HIL_MAX_PAYLOAD) {
+            len = HIL_MAX_PAYLOAD;
+        }
         if (len > size - start) {
             len = size - start;
         }

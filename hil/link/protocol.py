@@ -33,6 +33,8 @@ class Cmd(enum.IntEnum):
     MODEL_INFO = 0x13
     INVOKE = 0x20
     PROFILE = 0x21
+    STREAM_BEGIN = 0x30
+    STREAM_HOPS = 0x31
 
 
 class Event(enum.IntEnum):
@@ -118,3 +120,45 @@ class BoardInfo:
             firmware_version=fw,
             stats=stats,
         )
+
+
+# --- the speech-enhancement stream (firmware/include/hil/stream.h, src/proto/stream.c) --------------
+# STREAM_BEGIN payload (little-endian): u8 feature_input, u8 mask_output (model input/output positions),
+#   u8 n_links (<= 4), u8 flags (bit 0: reference kernels), f32 feature_inv_scale, i32 feature_zp,
+#   f32 mask_scale, i32 mask_zp, then per link: u8 state_out (output position), u8 state_in (input
+#   position), u16 reserved, i32 multiplier, i32 shift, i32 zp_out, i32 zp_in (hil.dsp.config).
+#   Reply OK: u16 max hops per STREAM_HOPS; BAD_ARG: u8 reason (STREAM_REASONS); NO_MODEL without one.
+# STREAM_HOPS payload: k x 160 i16 samples, 1 <= k <= max hops. Reply: k x (5 u32 stage counts
+#   [analysis, feature, model, mask, synthesis], 160 i16 samples). STATE: no stream, or the model
+#   changed since STREAM_BEGIN.
+STREAM_HOP_SAMPLES = 160
+STREAM_STAGES = ("analysis", "feature", "model", "mask", "synthesis")
+STREAM_MAX_HOPS = 12
+STREAM_REASONS = {
+    1: "payload length is not 20 + 20 x n_links bytes",
+    2: "feature input: wanted an int8 model input with 161 elements",
+    3: "mask output: wanted an int8 model output with 161 elements",
+    4: "feature quantization: wanted a finite inv_scale > 0 and the input's zero point",
+    5: "mask dequantization: wanted a finite scale > 0 and the output's zero point",
+    6: "state links: wanted at most 4 and one per model input besides the features",
+    7: "state link: wanted int8 state_out/state_in of one size, each input fed once",
+    8: "state requantization: wanted multiplier 0 or in [2^30, 2^31), shift in [-31, 30], the tensors' zero points",
+    9: "states: wanted at most 1024 bytes in all",
+}
+
+
+def stream_reason(payload: bytes) -> str:
+    """What a refused STREAM_BEGIN's reply says was wrong."""
+    code = payload[0] if payload else 0
+    return STREAM_REASONS.get(code, f"unknown reason {code}")
+
+
+def parse_stream_hops(payload: bytes, hops: int):
+    """A STREAM_HOPS reply -> (stage counts (hops, 5) uint32, samples (hops, 160) int16)."""
+    import numpy as np
+
+    record = np.dtype([("counts", "<u4", (len(STREAM_STAGES),)), ("pcm", "<i2", (STREAM_HOP_SAMPLES,))])
+    if len(payload) != hops * record.itemsize:
+        raise LinkError(f"STREAM_HOPS reply: wanted {hops * record.itemsize} bytes for {hops} hops, got {len(payload)}")
+    rows = np.frombuffer(payload, record)
+    return rows["counts"].astype(np.uint32), rows["pcm"].astype(np.int16)

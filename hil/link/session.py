@@ -29,6 +29,8 @@ from hil.link.protocol import (
     Cmd,
     Event,
     Status,
+    parse_stream_hops,
+    stream_reason,
 )
 from hil.link.transport import Port, open_url
 
@@ -256,3 +258,29 @@ class Session:
         state, size, crc, received = struct.unpack("<BIII", self.request(Cmd.MODEL_INFO))
         states = {0: "none", 1: "uploading", 2: "loaded", 3: "rejected"}
         return {"state": states.get(state, str(state)), "size_bytes": size, "crc32": crc, "received_bytes": received}
+
+    def stream_begin(self, config: bytes) -> int:
+        """Start the speech-enhancement stream on the loaded model (STREAM_BEGIN payload, e.g.
+        hil.dsp.config.StreamConfig.pack()); returns the most hops one stream_hops may carry."""
+        reply = self.exchange(Cmd.STREAM_BEGIN, bytes(config))
+        if reply.status == Status.BAD_ARG:
+            raise DeviceError(f"board on {self.url} refused the stream configuration: {stream_reason(reply.payload)}",
+                              reply.status, reply.payload)  # fmt: skip
+        if reply.status != Status.OK:
+            raise DeviceError(f"board on {self.url} answered STREAM_BEGIN with {Status.describe(reply.status)}",
+                              reply.status, reply.payload)  # fmt: skip
+        return struct.unpack("<H", reply.payload)[0]
+
+    def stream_hops(self, pcm):
+        """Stream k hops (k x 160 int16) through the board's chain: (stage counts (k, 5), output (k, 160))."""
+        import numpy as np
+
+        hops = np.ascontiguousarray(pcm, dtype="<i2").reshape(-1, 160)
+        reply = self.exchange(Cmd.STREAM_HOPS, hops.tobytes(), reply_bytes=len(hops) * 340)
+        if reply.status == Status.STATE:
+            raise DeviceError(f"board on {self.url} has no stream: STREAM_BEGIN first (a new model ends a stream)",
+                              reply.status)  # fmt: skip
+        if reply.status != Status.OK:
+            raise DeviceError(f"board on {self.url} answered STREAM_HOPS with {Status.describe(reply.status)}",
+                              reply.status, reply.payload)  # fmt: skip
+        return parse_stream_hops(reply.payload, len(hops))

@@ -5,8 +5,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../src/proto/handlers.h"
 #include "hil/hal.h"
 #include "hil/runtime.h"
+#include "hil/stft.h"
 
 #define SIM_REGION_BYTES (4u * 1024u * 1024u)
 #define SIM_API __attribute__((visibility("default")))
@@ -64,4 +66,57 @@ SIM_API int hil_sim_profile(uint8_t *out, uint32_t out_cap, uint32_t *out_len)
     int st = hil_runtime_profile(out, out_cap, &n);
     *out_len = (uint32_t)n;
     return st;
+}
+
+/* The STREAM_* commands as the board runs them (same parsing, same chain):
+ * payload in, reply payload out (capacity HIL_MAX_PAYLOAD); returns the status. */
+static int stream_command(hil_handler_t handler, const uint8_t *payload, uint32_t len, uint8_t *reply,
+                          uint32_t *reply_len)
+{
+    hil_request_t req = {.type = 0, .seq = 0, .payload = payload, .len = len};
+    size_t n = 0;
+    int st = handler(NULL, &req, reply, &n);
+    *reply_len = (uint32_t)n;
+    return st;
+}
+
+SIM_API int hil_sim_stream_begin(const uint8_t *payload, uint32_t len, uint8_t *reply, uint32_t *reply_len)
+{
+    return stream_command(hil_cmd_stream_begin, payload, len, reply, reply_len);
+}
+
+SIM_API int hil_sim_stream_hops(const uint8_t *payload, uint32_t len, uint8_t *reply, uint32_t *reply_len)
+{
+    return stream_command(hil_cmd_stream_hops, payload, len, reply, reply_len);
+}
+
+/* The chain's stages one by one, for the tests that hold the host mirror
+ * (hil/dsp/chain.py) against this C bit for bit. */
+SIM_API void hil_sim_ln(const float *x, float *y, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        y[i] = hil_ln_f32(x[i]);
+    }
+}
+
+SIM_API void hil_sim_analysis(const int16_t *prev, const int16_t *hop, float *re, float *im)
+{
+    float work[HIL_STFT_WORK_FLOATS];
+    hil_stft_analysis(prev, hop, re, im, work);
+}
+
+SIM_API void hil_sim_features(const float *re, const float *im, float inv_scale, int32_t zp, int8_t *q)
+{
+    hil_stft_features(re, im, inv_scale, zp, q);
+}
+
+SIM_API void hil_sim_apply_mask(const int8_t *mask, float scale, int32_t zp, float *re, float *im)
+{
+    hil_stft_apply_mask(mask, scale, zp, re, im);
+}
+
+SIM_API void hil_sim_synthesis(const float *re, const float *im, float *tail, int16_t *out)
+{
+    float work[HIL_STFT_WORK_FLOATS];
+    hil_stft_synthesis(re, im, tail, out, work);
 }

@@ -53,7 +53,9 @@ typedef enum {
     HIL_CMD_MODEL_END = 0x12,   /* -> u32 crc32; the runtime loads the blob */
     HIL_CMD_MODEL_INFO = 0x13,  /* -> u8 state, u32 size, u32 crc32 */
     HIL_CMD_INVOKE = 0x20,      /* input tensor bytes -> u32 cycles, output bytes */
-    HIL_CMD_PROFILE = 0x21      /* -> per-operator records of the last invoke */
+    HIL_CMD_PROFILE = 0x21,     /* -> per-operator records of the last invoke */
+    HIL_CMD_STREAM_BEGIN = 0x30, /* stream config -> u16 max hops (hil/stream.h, src/proto/stream.c) */
+    HIL_CMD_STREAM_HOPS = 0x31   /* k x 160 i16 -> k x (5 u32 stage counts, 160 i16) */
 } hil_cmd_t;
 
 typedef enum {

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hil/model.h"
 #include "hil/status.h"
 
 /* Validate and prepare the blob at [blob, blob + size); `arena` is the rest of
@@ -23,6 +24,23 @@ void hil_runtime_unload(void);
  * *cycles receives the hal_cycles() delta of the whole run. */
 hil_status_t hil_runtime_invoke(const uint8_t *in, size_t in_len, uint8_t flags, uint8_t *out, size_t out_cap,
                                 size_t *out_len, uint32_t *cycles);
+
+/* Run the current model on the bytes already in its input tensors (see
+ * hil_runtime_io); *cycles receives the hal_cycles() delta of the run. */
+hil_status_t hil_runtime_run(uint8_t flags, uint32_t *cycles);
+
+/* Number of inputs (output = 0) or outputs (output = 1) of the current model;
+ * 0 when none is loaded. */
+unsigned hil_runtime_n_io(int output);
+
+/* Input or output number pos of the current model, with *data pointing at its
+ * bytes in the arena; NULL when no model is loaded or pos is out of range.
+ * An input's bytes may be overwritten by a run: write them before each one. */
+const hil_tensor_t *hil_runtime_io(int output, unsigned pos, uint8_t **data);
+
+/* Changes with every load and unload: a cached view of the model (a stream's
+ * configuration) is valid while it stays the same. */
+uint32_t hil_runtime_generation(void);
 
 /* Serialise the per-operator profile of the last invoke into out:
  * u16 n_ops, u16 reserved, u32 total cycles, then per op

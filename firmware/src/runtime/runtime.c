@@ -12,6 +12,7 @@ static int loaded;
 static const hil_op_impl_t *impls[HIL_MODEL_MAX_OPS];
 static uint32_t op_cycles[HIL_MODEL_MAX_OPS];
 static uint32_t total_cycles;
+static uint32_t generation; /* bumped by every load and unload */
 
 static const uint8_t dtype_bytes[] = {
     [HIL_DTYPE_FLOAT32] = 4, [HIL_DTYPE_INT8] = 1,  [HIL_DTYPE_INT16] = 2,
@@ -125,6 +126,7 @@ static hil_status_t check_io(const hil_model_t *m, uint32_t offset, uint32_t n)
 hil_status_t hil_runtime_load(const uint8_t *blob, size_t size, uint8_t *arena, size_t arena_size)
 {
     loaded = 0;
+    generation++;
     const hil_model_header_t *h = (const hil_model_header_t *)(const void *)blob;
     hil_status_t st = check_header(h, size, arena_size);
     if (st != HIL_OK) {
@@ -161,6 +163,35 @@ hil_status_t hil_runtime_load(const uint8_t *blob, size_t size, uint8_t *arena, 
 void hil_runtime_unload(void)
 {
     loaded = 0;
+    generation++;
+}
+
+uint32_t hil_runtime_generation(void)
+{
+    return generation;
+}
+
+const hil_tensor_t *hil_runtime_io(int output, unsigned pos, uint8_t **data)
+{
+    if (!loaded) {
+        return NULL;
+    }
+    const hil_model_header_t *h = model.header;
+    if (pos >= (output ? h->n_outputs : h->n_inputs)) {
+        return NULL;
+    }
+    const uint16_t *idx = (const uint16_t *)(const void *)(model.blob + (output ? h->outputs_offset : h->inputs_offset));
+    const hil_tensor_t *t = &model.tensors[idx[pos]];
+    *data = model.arena + t->offset; /* check_io: every model input and output lives in the arena */
+    return t;
+}
+
+unsigned hil_runtime_n_io(int output)
+{
+    if (!loaded) {
+        return 0u;
+    }
+    return output ? model.header->n_outputs : model.header->n_inputs;
 }
 
 static size_t io_bytes(uint32_t offset, uint32_t n)
@@ -209,9 +240,24 @@ hil_status_t hil_runtime_invoke(const uint8_t *in, size_t in_len, uint8_t flags,
         return HIL_ERR_BAD_ARG;
     }
     copy_in(in);
+    hil_status_t st = hil_runtime_run(flags, cycles);
+    if (st != HIL_OK) {
+        return st;
+    }
+    copy_out(out);
+    *out_len = need_out;
+    return HIL_OK;
+}
+
+hil_status_t hil_runtime_run(uint8_t flags, uint32_t *cycles)
+{
+    *cycles = 0;
+    if (!loaded) {
+        return HIL_ERR_NO_MODEL;
+    }
     model.use_reference = (flags & HIL_INVOKE_REFERENCE) != 0u;
     uint32_t start = hal_cycles();
-    for (uint32_t i = 0; i < h->n_ops; i++) {
+    for (uint32_t i = 0; i < model.header->n_ops; i++) {
         uint32_t t0 = hal_cycles();
         hil_status_t st = impls[i]->eval(&model, &model.ops[i]);
         op_cycles[i] = hal_cycles() - t0;
@@ -220,8 +266,6 @@ hil_status_t hil_runtime_invoke(const uint8_t *in, size_t in_len, uint8_t flags,
         }
     }
     total_cycles = hal_cycles() - start;
-    copy_out(out);
-    *out_len = need_out;
     *cycles = total_cycles;
     return HIL_OK;
 }

@@ -1,0 +1,69 @@
+/* The speech-enhancement chain streaming through the loaded model: per hop,
+ * analysis -> features -> model (GRU states fed back on the board) -> mask ->
+ * synthesis, each stage timed with hal_cycles(). Behind STREAM_BEGIN /
+ * STREAM_HOPS (src/proto/stream.c) and the simulator's hil_sim_stream_*; the
+ * host mirror is hil/dsp/chain.py (ChainStream). */
+#ifndef HIL_STREAM_H
+#define HIL_STREAM_H
+
+#include <stdint.h>
+
+#include "hil/status.h"
+#include "hil/stft.h"
+
+#define HIL_STREAM_MAX_LINKS 4u          /* GRU states fed back per hop */
+#define HIL_STREAM_MAX_STATE_BYTES 1024u /* all states together */
+#define HIL_STREAM_MAX_HOPS 12u          /* per STREAM_HOPS: 12 x 340 reply bytes fit 4096 */
+#define HIL_STREAM_STAGES 5u             /* analysis, feature, model, mask, synthesis */
+#define HIL_STREAM_FLAG_REFERENCE 0x01u  /* run the model with the reference kernels */
+
+/* Why a configuration was refused (the u8 payload of the error reply). */
+typedef enum {
+    HIL_STREAM_OK = 0,
+    HIL_STREAM_BAD_LENGTH = 1,    /* payload is not 20 + 20 * n_links bytes */
+    HIL_STREAM_BAD_FEATURE = 2,   /* feature input: no such input, not int8, not 161 elements */
+    HIL_STREAM_BAD_MASK = 3,      /* mask output: no such output, not int8, not 161 elements */
+    HIL_STREAM_BAD_FEATURE_Q = 4, /* inv_scale not finite and > 0, or zp not the tensor's */
+    HIL_STREAM_BAD_MASK_Q = 5,    /* scale not finite and > 0, or zp not the tensor's */
+    HIL_STREAM_BAD_LINKS = 6,     /* too many links, or the model has inputs nobody feeds */
+    HIL_STREAM_BAD_LINK = 7,      /* a link's tensors: missing, not int8, sizes differ, input used twice */
+    HIL_STREAM_BAD_REQUANT = 8,   /* multiplier/shift out of range, or zps not the tensors' */
+    HIL_STREAM_BAD_STATE = 9      /* states exceed HIL_STREAM_MAX_STATE_BYTES */
+} hil_stream_reason_t;
+
+typedef struct {
+    uint8_t state_out; /* model output position */
+    uint8_t state_in;  /* model input position */
+    int32_t multiplier; /* hil_requantize: Q31 in [2^30, 2^31) or 0 */
+    int32_t shift;      /* -31..30 */
+    int32_t zp_out;
+    int32_t zp_in;
+} hil_stream_link_t;
+
+typedef struct {
+    uint8_t feature_input;
+    uint8_t mask_output;
+    uint8_t n_links;
+    uint8_t flags; /* HIL_STREAM_FLAG_* */
+    float feature_inv_scale;
+    int32_t feature_zp;
+    float mask_scale;
+    int32_t mask_zp;
+    hil_stream_link_t links[HIL_STREAM_MAX_LINKS];
+} hil_stream_config_t;
+
+/* Check cfg against the loaded model and start a stream: zero input history,
+ * overlap-add tail and every state (at its zero point). On HIL_ERR_BAD_ARG
+ * *reason says which check failed; HIL_ERR_NO_MODEL without a model. Any
+ * call ends the previous stream, refused or not. */
+hil_status_t hil_stream_begin(const hil_stream_config_t *cfg, hil_stream_reason_t *reason);
+
+/* One hop: 160 int16 samples in, 160 out (delayed by 160), and the counter
+ * delta of each stage. HIL_ERR_STATE without a stream or after the model
+ * changed (the stream then ends). */
+hil_status_t hil_stream_hop(const int16_t *in, int16_t *out, uint32_t counts[HIL_STREAM_STAGES]);
+
+/* Forget the stream. */
+void hil_stream_end(void);
+
+#endif

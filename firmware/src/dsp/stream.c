@@ -1,0 +1,178 @@
+/* Streaming state and the per-hop pipeline around the model (hil/stream.h). */
+#include "hil/stream.h"
+
+#include <string.h>
+
+#include "hil/hal.h"
+#include "hil/model.h"
+#include "hil/qmath.h"
+#include "hil/runtime.h"
+
+static struct {
+    int active;
+    uint32_t generation; /* of the model the configuration was checked against */
+    hil_stream_config_t cfg;
+    int16_t prev[HIL_STFT_HOP];  /* the previous hop's input: the frame's first half */
+    float tail[HIL_STFT_HOP];    /* the previous frame's windowed second half */
+    float re[HIL_STFT_BINS], im[HIL_STFT_BINS];
+    float work[HIL_STFT_WORK_FLOATS];
+    int8_t state[HIL_STREAM_MAX_STATE_BYTES]; /* every link's state_in, back to back */
+    uint16_t state_offset[HIL_STREAM_MAX_LINKS];
+} s;
+
+static int finite_positive(float x)
+{
+    return x > 0.0f && x <= 3.4e38f; /* false for NaN and inf */
+}
+
+static const hil_tensor_t *int8_io(int output, unsigned pos, int32_t elements)
+{
+    uint8_t *data;
+    const hil_tensor_t *t = hil_runtime_io(output, pos, &data);
+    if (t == NULL || t->dtype != HIL_DTYPE_INT8 || (elements >= 0 && (int32_t)t->bytes != elements)) {
+        return NULL;
+    }
+    return t;
+}
+
+static hil_stream_reason_t check_link(const hil_stream_config_t *cfg, unsigned i, uint32_t *used_inputs,
+                                      uint32_t *state_bytes)
+{
+    const hil_stream_link_t *l = &cfg->links[i];
+    const hil_tensor_t *out = int8_io(1, l->state_out, -1), *in = int8_io(0, l->state_in, -1);
+    if (out == NULL || in == NULL || out->bytes != in->bytes || l->state_out == cfg->mask_output ||
+        (*used_inputs & (1u << l->state_in)) != 0u) {
+        return HIL_STREAM_BAD_LINK;
+    }
+    *used_inputs |= 1u << l->state_in;
+    if (l->shift < -31 || l->shift > 30 || l->multiplier < 0 || (l->multiplier != 0 && l->multiplier < (1 << 30)) ||
+        l->zp_out != out->zero_point || l->zp_in != in->zero_point) {
+        return HIL_STREAM_BAD_REQUANT;
+    }
+    if (in->bytes > HIL_STREAM_MAX_STATE_BYTES - *state_bytes) {
+        return HIL_STREAM_BAD_STATE;
+    }
+    s.state_offset[i] = (uint16_t)*state_bytes;
+    *state_bytes += in->bytes;
+    return HIL_STREAM_OK;
+}
+
+static hil_stream_reason_t check(const hil_stream_config_t *cfg)
+{
+    const hil_tensor_t *f = int8_io(0, cfg->feature_input, HIL_STFT_BINS);
+    const hil_tensor_t *m = int8_io(1, cfg->mask_output, HIL_STFT_BINS);
+    if (f == NULL) {
+        return HIL_STREAM_BAD_FEATURE;
+    }
+    if (m == NULL) {
+        return HIL_STREAM_BAD_MASK;
+    }
+    if (!finite_positive(cfg->feature_inv_scale) || cfg->feature_zp != f->zero_point) {
+        return HIL_STREAM_BAD_FEATURE_Q;
+    }
+    if (!finite_positive(cfg->mask_scale) || cfg->mask_zp != m->zero_point) {
+        return HIL_STREAM_BAD_MASK_Q;
+    }
+    if (cfg->n_links > HIL_STREAM_MAX_LINKS || hil_runtime_n_io(0) != 1u + cfg->n_links) {
+        return HIL_STREAM_BAD_LINKS;
+    }
+    uint32_t used = 1u << cfg->feature_input, state_bytes = 0;
+    for (unsigned i = 0; i < cfg->n_links; i++) {
+        hil_stream_reason_t r = check_link(cfg, i, &used, &state_bytes);
+        if (r != HIL_STREAM_OK) {
+            return r;
+        }
+    }
+    return HIL_STREAM_OK;
+}
+
+hil_status_t hil_stream_begin(const hil_stream_config_t *cfg, hil_stream_reason_t *reason)
+{
+    s.active = 0;
+    *reason = HIL_STREAM_OK;
+    if (hil_runtime_n_io(0) == 0u) {
+        return HIL_ERR_NO_MODEL;
+    }
+    if ((*reason = check(cfg)) != HIL_STREAM_OK) {
+        return HIL_ERR_BAD_ARG;
+    }
+    s.cfg = *cfg;
+    memset(s.prev, 0, sizeof(s.prev));
+    memset(s.tail, 0, sizeof(s.tail));
+    for (unsigned i = 0; i < cfg->n_links; i++) {
+        uint8_t *data;
+        const hil_tensor_t *in = hil_runtime_io(0, cfg->links[i].state_in, &data);
+        memset(s.state + s.state_offset[i], (int)(int8_t)in->zero_point, in->bytes);
+    }
+    s.generation = hil_runtime_generation();
+    s.active = 1;
+    return HIL_OK;
+}
+
+void hil_stream_end(void)
+{
+    s.active = 0;
+}
+
+/* Copy every state into its model input (a run may have reused that memory). */
+static void states_in(void)
+{
+    for (unsigned i = 0; i < s.cfg.n_links; i++) {
+        uint8_t *data;
+        const hil_tensor_t *in = hil_runtime_io(0, s.cfg.links[i].state_in, &data);
+        memcpy(data, s.state + s.state_offset[i], in->bytes);
+    }
+}
+
+/* state_in = sat8(zp_in + requantize(state_out - zp_out)), as hil/dsp/chain.py requantize_state. */
+static void states_out(void)
+{
+    for (unsigned i = 0; i < s.cfg.n_links; i++) {
+        const hil_stream_link_t *l = &s.cfg.links[i];
+        uint8_t *data;
+        const hil_tensor_t *out = hil_runtime_io(1, l->state_out, &data);
+        const int8_t *q = (const int8_t *)data;
+        int8_t *dst = s.state + s.state_offset[i];
+        for (uint32_t k = 0; k < out->bytes; k++) {
+            int32_t v = hil_requantize((int32_t)q[k] - l->zp_out, l->multiplier, l->shift) + l->zp_in;
+            dst[k] = (int8_t)hil_clamp(v, -128, 127);
+        }
+    }
+}
+
+hil_status_t hil_stream_hop(const int16_t *in, int16_t *out, uint32_t counts[HIL_STREAM_STAGES])
+{
+    if (!s.active || s.generation != hil_runtime_generation()) {
+        s.active = 0;
+        return HIL_ERR_STATE;
+    }
+    uint8_t *feat, *mask;
+    hil_runtime_io(0, s.cfg.feature_input, &feat);
+    hil_runtime_io(1, s.cfg.mask_output, &mask);
+    uint32_t t0 = hal_cycles();
+    hil_stft_analysis(s.prev, in, s.re, s.im, s.work);
+    uint32_t t1 = hal_cycles();
+    hil_stft_features(s.re, s.im, s.cfg.feature_inv_scale, s.cfg.feature_zp, (int8_t *)feat);
+    uint32_t t2 = hal_cycles();
+    states_in();
+    uint32_t model_cycles;
+    hil_status_t st = hil_runtime_run(s.cfg.flags & HIL_STREAM_FLAG_REFERENCE ? HIL_INVOKE_REFERENCE : 0u,
+                                      &model_cycles);
+    if (st != HIL_OK) {
+        s.active = 0;
+        return st;
+    }
+    states_out();
+    uint32_t t3 = hal_cycles();
+    hil_stft_apply_mask((const int8_t *)mask, s.cfg.mask_scale, s.cfg.mask_zp, s.re, s.im);
+    uint32_t t4 = hal_cycles();
+    hil_stft_synthesis(s.re, s.im, s.tail, out, s.work);
+    memcpy(s.prev, in, sizeof(s.prev));
+    uint32_t t5 = hal_cycles();
+    counts[0] = t1 - t0;
+    counts[1] = t2 - t1;
+    counts[2] = t3 - t2;
+    counts[3] = t4 - t3;
+    counts[4] = t5 - t4;
+    return HIL_OK;
+}

@@ -1,0 +1,123 @@
+"""Stream an utterance through the chain: on a board, in the simulator library, or in the host mirror.
+
+All three run the same arithmetic (firmware/src/dsp, or hil.dsp.chain op for op) and give the same
+output bit for bit; they differ in what their stage counts measure (`counter`: the board's counter,
+e.g. "tim2-icount" instructions on the emulator, or "host-ns" on the host).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hil.dsp import spec
+from hil.dsp.chain import STAGES, ChainStream
+from hil.dsp.config import StreamConfig
+from hil.errors import BoardResetError, ConfigError, DeviceError
+from hil.link.protocol import STREAM_MAX_HOPS, Status, parse_stream_hops, stream_reason
+
+
+@dataclass(frozen=True)
+class StreamModel:
+    """A compiled step model and the stream configuration that drives it."""
+
+    compiled: object  # hil.compile.compiler.CompiledModel
+    config: StreamConfig
+
+    @classmethod
+    def from_tflite(cls, tflite: bytes, reference: bool = False) -> "StreamModel":
+        from hil.compile.compiler import compile_tflite
+
+        compiled = compile_tflite(tflite)
+        return cls(compiled, StreamConfig.from_model(compiled, tflite, reference))
+
+
+@dataclass
+class StreamResult:
+    enhanced: np.ndarray  # int16, aligned with the input and cut to its length
+    stage_counts: np.ndarray  # (hops, 5) uint32, columns STAGES
+    counter: str  # what the counts count: "tim2-icount" (instructions), "dwt" (cycles), "host-ns"
+    stages: tuple = STAGES
+
+
+class BoardStream:
+    """The chain on a board behind a Session: uploads the model if needed, then STREAM_BEGIN."""
+
+    def __init__(self, session, model: StreamModel):
+        from hil.profile.run import ensure_model
+
+        self.session = session
+        ensure_model(session, model.compiled)
+        self.max_hops = session.stream_begin(model.config.pack())
+        self.counter = session.board_info.counter if session.board_info else "unknown"
+
+    def hops(self, pcm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.session.stream_hops(pcm)
+
+
+class SimStream:
+    """The board's C chain in-process (hil_sim_stream_*), with the model loaded in the simulator."""
+
+    counter = "host-ns"
+    max_hops = STREAM_MAX_HOPS
+
+    def __init__(self, model: StreamModel):
+        from hil.sim import Simulator, stream_command
+
+        self._command = stream_command
+        Simulator(model.compiled.blob).ensure_loaded()
+        status, reply = stream_command("begin", model.config.pack())
+        if status != Status.OK:
+            why = stream_reason(reply) if status == Status.BAD_ARG else Status.describe(status)
+            raise DeviceError(f"simulator refused the stream configuration: {why}", status, reply)
+
+    def hops(self, pcm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = np.ascontiguousarray(pcm, dtype="<i2").reshape(-1, spec.HOP)
+        status, reply = self._command("hops", rows.tobytes())
+        if status != Status.OK:
+            raise DeviceError(f"simulator answered STREAM_HOPS with {Status.describe(status)} "
+                              "(another model loaded since STREAM_BEGIN ends the stream)", status)  # fmt: skip
+        return parse_stream_hops(reply, len(rows))
+
+
+def open_stream(target, model: StreamModel):
+    """A Session -> BoardStream; "sim" -> SimStream; "mirror" -> hil.dsp.chain.ChainStream."""
+    if target == "sim":
+        return SimStream(model)
+    if target == "mirror":
+        return ChainStream(model.compiled, model.config)
+    if hasattr(target, "stream_hops"):
+        return BoardStream(target, model)
+    raise ConfigError(f"stream target: wanted a board Session, 'sim' or 'mirror', got {target!r}")
+
+
+def stream_hops_of(pcm: np.ndarray) -> np.ndarray:
+    """The (hops, 160) int16 a signal streams as: ceil(len / 160) hops, zero-padded, plus one flush hop."""
+    pcm = np.asarray(pcm)
+    if pcm.ndim != 1 or pcm.dtype != np.int16:
+        raise ConfigError(f"pcm: wanted a 1-D int16 signal, got {pcm.dtype} of shape {pcm.shape}")
+    hops = -(-len(pcm) // spec.HOP) + 1
+    padded = np.zeros(hops * spec.HOP, np.int16)
+    padded[: len(pcm)] = pcm
+    return padded.reshape(hops, spec.HOP)
+
+
+def stream_utterance(target, model: StreamModel, pcm: np.ndarray, hops_per_request: int | None = None) -> StreamResult:
+    """Enhance int16 PCM through the chain on `target` (see open_stream), from a fresh stream.
+
+    A board that resets mid-stream (its GRU state is gone) raises BoardResetError naming the hop."""
+    rows = stream_hops_of(pcm)
+    stream = open_stream(target, model)
+    step = min(hops_per_request or stream.max_hops, stream.max_hops)
+    counts, outs = [], []
+    for start in range(0, len(rows), step):
+        try:
+            c, o = stream.hops(rows[start : start + step])
+        except BoardResetError as exc:
+            raise BoardResetError(f"{exc}: the stream lost its state at hop {start} of {len(rows)}",
+                                  exc.reset_cause) from None  # fmt: skip
+        counts.append(c)
+        outs.append(o)
+    out = np.concatenate(outs).reshape(-1)
+    return StreamResult(out[spec.LATENCY : spec.LATENCY + len(pcm)].copy(), np.concatenate(counts), stream.counter)
