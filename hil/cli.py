@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import signal
 import sys
 import time
@@ -22,6 +23,7 @@ from hil.compile.compiler import compile_tflite, load_model
 from hil.audio.cli import add_data_parser
 from hil.convert.cli import add_convert_parser
 from hil.search.cli import add_search_parser
+from hil.profile.cli import add_profile_parser
 from hil.errors import ConfigError, FlashError, HilError
 from hil.profile.run import run_rows
 from hil.train import add_train_parser
@@ -156,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_convert_parser(sub)
     add_data_parser(sub)
     add_search_parser(sub)
+    add_profile_parser(sub)
     add_train_parser(sub)
 
     p = sub.add_parser("compile", help="compile an int8 .tflite into a board model blob (.hilm)")
@@ -191,6 +194,7 @@ def _terminate(signum, frame) -> None:
 
 
 def main(argv=None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter is not the user's business
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     try:

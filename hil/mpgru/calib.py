@@ -1,12 +1,13 @@
 """The float GRU cells of a single-step Keras model (hil.convert.streaming.gru_step_model)
 and their calibration: activation ranges observed over calibration sequences.
 
-A cell is found by its layer names: `<prefix>gru_z_x`, `<prefix>gru_z_h`, ... (prefix ''
-for one GRU layer); cells are ordered by prefix, and cell k's state is the model input
-k + 1 (inputs: features, then one state per GRU layer)."""
+A cell is found by its layer names as gru_step_model writes them: `gru_z_x`, `gru_z_h`, ... for
+one GRU layer, `gru0_z_x`, `gru1_z_x`, ... for several; cells are ordered by that number, and cell
+k's state is the model input k + 1 (inputs: features, then one state per GRU layer)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,27 +27,32 @@ def _weights(layer):
     return [np.asarray(w, np.float64) for w in layer.get_weights()]
 
 
+_CELL = re.compile(r"^gru(\d*)_z_x$")
+
+
 def find_cells(step_model) -> list[CellSpec]:
     names = {layer.name: layer for layer in step_model.layers}
-    prefixes = sorted(n[: -len("gru_z_x")] for n in names if n.endswith("gru_z_x"))
+    # gru_step_model names one cell's layers gru_z_x, ...; several cells gru0_z_x, gru1_z_x, ...
+    found = {int(m.group(1) or 0): m.group(0)[: -len("_z_x")] for n in names if (m := _CELL.match(n))}
+    prefixes = [found[k] for k in sorted(found)]
     if not prefixes:
         raise ConfigError(f"model '{step_model.name}': wanted a GRU step model (layers named gru_z_x, ...), got none")
     cells = []
     for p in prefixes:
         try:
-            (wz, bz), (wr, br), (wh, bhin) = (_weights(names[f"{p}gru_{g}_x"]) for g in "zrh")
-            (uz,), (ur,) = _weights(names[f"{p}gru_z_h"]), _weights(names[f"{p}gru_r_h"])
-            hh = _weights(names[f"{p}gru_h_h"])
+            (wz, bz), (wr, br), (wh, bhin) = (_weights(names[f"{p}_{g}_x"]) for g in "zrh")
+            (uz,), (ur,) = _weights(names[f"{p}_z_h"]), _weights(names[f"{p}_r_h"])
+            hh = _weights(names[f"{p}_h_h"])
         except (KeyError, ValueError):
-            raise ConfigError(f"model '{step_model.name}': GRU cell '{p}gru': wanted the layers gru_[zrh]_[xh] "
+            raise ConfigError(f"model '{step_model.name}': GRU cell '{p}': wanted the layers {p}_[zrh]_[xh] "
                               "of gru_step_model, got an incomplete set") from None  # fmt: skip
         if len(hh) != 2:
-            raise ConfigError(f"model '{step_model.name}': GRU cell '{p}gru': wanted reset_after=True "
+            raise ConfigError(f"model '{step_model.name}': GRU cell '{p}': wanted reset_after=True "
                               "(the Keras default), got reset_after=False")  # fmt: skip
         uh, bhrec = hh
         cell = FloatCell({"z": wz.T, "r": wr.T, "h": wh.T}, {"z": uz.T, "r": ur.T, "h": uh.T},
                          {"z": bz, "r": br, "h_in": bhin, "h_rec": bhrec})  # fmt: skip
-        cells.append(CellSpec(p, cell, names[f"{p}gru_z_x"].input))
+        cells.append(CellSpec(p, cell, names[f"{p}_z_x"].input))
     if len(step_model.inputs) != len(cells) + 1:
         raise ConfigError(f"model '{step_model.name}': wanted features + {len(cells)} state input(s), "
                           f"got {len(step_model.inputs)} inputs")  # fmt: skip

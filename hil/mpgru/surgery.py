@@ -31,20 +31,13 @@ class CellSite:
 
 
 def state_pairs(tflite: bytes, cells: int) -> list[tuple[int, int]]:
-    """(state, state_out) tensor indices per cell: step_io for one cell, signature names
-    state_<k> / state_out_<k> for several."""
-    if cells == 1:
-        io = step_io(tflite)
-        return [(io.state.tensor, io.state_out.tensor)]
-    from hil.convert.tflm import model_info
-
-    info = model_info(tflite)
-    try:
-        return [(info.inputs[info.signature_inputs[f"state_{k}"]].tensor,
-                 info.outputs[info.signature_outputs[f"state_out_{k}"]].tensor) for k in range(cells)]  # fmt: skip
-    except KeyError as exc:
-        raise ConfigError(f"step model: wanted signature names state_<k>/state_out_<k> for {cells} GRU layers, "
-                          f"got no {exc.args[0]}") from None  # fmt: skip
+    """(state, state_out) tensor indices per cell, as hil.convert.streaming.step_io maps them (by
+    signature names, else by the converter's output order, names and shapes)."""
+    io = step_io(tflite)
+    if len(io.states) != cells:
+        raise ConfigError(f"step model: wanted {cells} state input/output pair(s) for {cells} GRU layer(s), "
+                          f"got {len(io.states)}")  # fmt: skip
+    return [(a.tensor, b.tensor) for a, b in io.states]
 
 
 def _graph_maps(sg):

@@ -20,10 +20,11 @@ BUDGET_HELP = ("flash budget for the compiled model: 65536 (bytes), 64kB (SI: x1
 def pareto_table(summary: dict, front: list[dict], metric: str, budget_bytes: int) -> Table:
     base8 = summary.get("baselines", {}).get("int8")
     t = Table(title=f"Pareto front ({len(front)} genomes, budget {format_bytes(budget_bytes)})")
-    for col in ("genome (bits per operator)", metric, "size_bytes", "vs int8", "ticks/inference", "energy_uj"):
-        t.add_column(col, justify="left" if col.startswith("genome") else "right")
+    t.add_column("genome (bits per operator)", overflow="fold", min_width=20)
+    for col in (metric, "size_bytes", "vs int8", "ticks/inference", "energy_uj"):
+        t.add_column(col, justify="right", no_wrap=True)
     for r in front:
-        vs = f"{1 - r['size_bytes'] / base8['size_bytes']:.1%} smaller" if base8 else "-"
+        vs = f"{r['size_bytes'] / base8['size_bytes'] - 1:+.1%}" if base8 else "-"
         t.add_row(r["genome"], f"{r['accuracy']:.4f}", f"{r['size_bytes']:,}", vs,
                   f"{r['cycles']:,.0f}" if r["cycles"] is not None else "-",
                   f"{r['energy_uj']:.3f}" if r["energy_uj"] is not None else "-")  # fmt: skip
@@ -46,7 +47,8 @@ def cmd_search(args) -> None:
     budget = parse_budget(args.budget)
     objectives = parse_objectives(args.objectives)
     boards = [get_board(b) for b in (args.board or ["qemu-f446"])]
-    get_task(args.task)  # an unknown task is reported before any work
+    get_task(args.task)  # bad options are reported before any work
+    Settings(args.population, args.generations, args.seed, 0, objectives, budget).check()
     console = Console(stderr=True)
     console.print(f"search: task {args.task}, budget {format_bytes(budget)}, boards {', '.join(b.name for b in boards)}")
     problem = MpGruProblem(args.task, seed=args.seed, val_limit=args.val_limit)

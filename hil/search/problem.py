@@ -41,22 +41,12 @@ class Roles:
     states: tuple[tuple[int, int], ...]
 
 
-def step_roles(tflite: bytes, layers: int) -> Roles:
-    from hil.convert.tflm import model_info
+def step_roles(int8_tflite: bytes) -> Roles:
+    """The roles by position, from the builtin int8 step model (the surgery keeps input/output order)."""
+    from hil.convert.streaming import step_io
 
-    info = model_info(tflite)
-    sin, sout = info.signature_inputs, info.signature_outputs
-    names = [("state", "state_out")] if layers == 1 else [(f"state_{k}", f"state_out_{k}") for k in range(layers)]
-    try:
-        states = tuple((sin[a], sout[b]) for a, b in names)
-        outs = [p for n, p in sout.items() if not n.startswith("state")]
-        ins = [p for n, p in sin.items() if not n.startswith("state")]
-    except KeyError as exc:
-        raise ConfigError(f"step model: wanted signature names {names}, got no {exc.args[0]}") from None
-    if len(outs) != 1 or len(ins) != 1:
-        raise ConfigError(f"step model: wanted one feature input and one output besides the states, "
-                          f"got inputs {sorted(sin)} and outputs {sorted(sout)}")  # fmt: skip
-    return Roles(ins[0], outs[0], states)
+    io = step_io(int8_tflite)
+    return Roles(io.features.position, io.mask.position, tuple((a.position, b.position) for a, b in io.states))
 
 
 def _step_model(keras_model):
@@ -88,6 +78,7 @@ class MpGruProblem:
         self.layers = len(self.builder.cells)
         self.genome_length = len(OPERATORS) * self.layers
         self.operators = tuple(f"{op}" if k == 0 else f"layer{k}.{op}" for k in range(self.layers) for op in OPERATORS)
+        self.roles = step_roles(self.builder.int8_tflite)
         self.x_val, self.y_val = self.task.load("val", seed)
         if val_limit:
             self.x_val, self.y_val = self.x_val[:val_limit], self.y_val[:val_limit]
@@ -100,7 +91,7 @@ class MpGruProblem:
         from hil.compile.compiler import compile_tflite
 
         compiled = compile_tflite(tflite)
-        return Candidate(tuple(genome), compiled, step_roles(tflite, self.layers))
+        return Candidate(tuple(genome), compiled, self.roles)
 
     def _quantized_inputs(self, cand: Candidate) -> np.ndarray:
         spec = cand.compiled.inputs[cand.roles.features]

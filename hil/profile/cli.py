@@ -1,0 +1,98 @@
+"""`hil profile --board B --model M --audio DIR [--split test] [--limit N] [--out DIR] [--json out.json]
+[--compare-host]`.
+
+hil/cli.py wires it in with `add_profile_parser(sub)`; errors are HilErrors, printed there as one line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+def _run(args, board, model, pairs, out_dir, console):
+    from rich.progress import Progress
+
+    from hil.dsp.stream import stream_utterance
+    from hil.profile.speech import profile_pairs
+    from hil.targets import target_for
+
+    agreement = []
+    with target_for(board).session(args.url) as session, Progress(console=console, transient=True) as bar:
+        task = bar.add_task(f"streaming on {board.name}", total=len(pairs))
+
+        def stream(pcm):
+            r = stream_utterance(session, model, pcm)
+            if args.compare_host:  # the host mirror: the same float32 and integer steps in numpy
+                host = stream_utterance("mirror", model, pcm)
+                agreement.append(int(np.max(np.abs(host.enhanced.astype(np.int32) - r.enhanced))))
+            return r.enhanced, r.stage_counts
+
+        utts = profile_pairs(stream, pairs, out_dir, lambda _id: bar.advance(task))
+        return utts, session.board_info.counter, agreement
+
+
+def cmd_profile(args) -> None:
+    from rich.console import Console
+
+    from hil.audio.corpus import load_split
+    from hil.boards import get_board
+    from hil.dsp.stream import StreamModel
+    from hil.errors import ConfigError
+    from hil.profile.models import resolve_tflite
+    from hil.profile.speech import aggregate
+    from hil.profile.speech_report import plot, summary_table, utterance_table
+    from hil.targets.limits import check_fits, model_limits
+
+    board = get_board(args.board)
+    pairs = load_split(args.audio, args.split)
+    if args.limit is not None:
+        if args.limit < 1:
+            raise ConfigError(f"--limit: wanted at least 1 utterance, got {args.limit}")
+        pairs = pairs[: args.limit]
+    name, tflite = resolve_tflite(args.model)
+    model = StreamModel.from_tflite(tflite)
+    fits = check_fits(model.compiled.model_bytes, model.compiled.arena_bytes, model_limits(board))
+    out_dir = args.out or Path("results") / f"profile-{name}-{board.name}"
+    console = Console(stderr=True)
+    utts, counter, agreement = _run(args, board, model, pairs, out_dir, console)
+    report = {"model": name, "board": board.name, "audio": str(args.audio), "split": args.split,
+              "model_bytes": model.compiled.model_bytes, "arena_bytes": model.compiled.arena_bytes,
+              **aggregate(utts, board, counter), "fits": fits,
+              "per_utterance": [u.row() for u in utts], "enhanced_dir": str(Path(out_dir) / "enhanced")}  # fmt: skip
+    if args.compare_host:
+        report["host_agreement"] = {"max_abs_diff_lsb": max(agreement), "per_utterance": agreement,
+                                    "note": "board output against the host mirror (hil.dsp.chain + simulator)"}  # fmt: skip
+    plot(Path(out_dir) / "quality_vs_cost.png", utts, report)
+    report["plot"] = str(Path(out_dir) / "quality_vs_cost.png")
+    text = json.dumps(report, indent=2)
+    (Path(out_dir) / "profile.json").write_text(text + "\n")
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    out = Console()
+    out.print(utterance_table(utts, counter))
+    out.print(summary_table(report))
+    if args.compare_host:
+        out.print(f"board vs host mirror: max |difference| {max(agreement)} LSB over {len(agreement)} utterances")
+    out.print(f"enhanced audio, profile.json and quality_vs_cost.png in {out_dir}")
+
+
+def add_profile_parser(subparsers) -> None:
+    from hil.boards import DEFAULT_BOARD
+
+    p = subparsers.add_parser("profile", help="stream audio through a board's speech-enhancement chain: quality and cost")
+    p.add_argument("--board", default=DEFAULT_BOARD, help=f"board id from boards/ (default {DEFAULT_BOARD})")
+    p.add_argument("--url", help="serial URL overriding the board's link: /dev/ttyACM0, socket://H:P, rfc2217://H:P")
+    p.add_argument("--model", default="nsnet2-small", help="zoo name or int8 .tflite step model (default nsnet2-small)")
+    p.add_argument("--audio", type=Path, required=True, metavar="DIR",
+                   help="a folder DIR/<split>/noisy/*.wav [+ DIR/<split>/clean/*.wav]")  # fmt: skip
+    p.add_argument("--split", default="test", help="which split of DIR (default test)")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N utterances")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="where enhanced wavs, profile.json and the plot go (default results/profile-M-B)")  # fmt: skip
+    p.add_argument("--json", default=None, metavar="FILE", help="also write the report as JSON to FILE")
+    p.add_argument("--compare-host", action="store_true",
+                   help="also run the host mirror of the chain and report how far the board's output is from it")  # fmt: skip
+    p.set_defaults(func=cmd_profile)

@@ -1,0 +1,67 @@
+"""`hil profile`: the shipped nsnet2-small streamed through the emulated board's on-device chain."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from hil.cli import main
+
+CORPUS_SEED = 91  # a corpus the model never saw
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    from hil.audio.corpus import generate
+
+    out = tmp_path_factory.mktemp("speech")
+    generate(out, 20, seed=CORPUS_SEED, workers=2, progress=False)
+    return out
+
+
+def test_profile_streams_utterances_on_the_emulated_board(corpus, tmp_path, stm32_elf, capsys):
+    out, report_path = tmp_path / "prof", tmp_path / "report.json"
+    rc = main(["profile", "--board", "qemu-f446", "--model", "nsnet2-small", "--audio", str(corpus),
+               "--limit", "2", "--out", str(out), "--json", str(report_path), "--compare-host"])  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    r = json.loads(report_path.read_text())
+    assert r["utterances"] == 2 and len(r["per_utterance"]) == 2
+    # the board's output is the host mirror's, bit for bit (float32 steps mirrored op for op)
+    assert r["host_agreement"]["max_abs_diff_lsb"] == 0
+    q = r["quality"]
+    assert q["pesq_wb"]["delta"] > 0 and q["si_sdr"]["delta"] > 0, q
+    cost = r["cost"]
+    assert cost["counter"] == "tim2-icount" and cost["clock_hz"] == 180_000_000
+    assert set(cost["stages"]) == {"analysis", "feature", "model", "mask", "synthesis"}
+    stage_means = sum(s["mean"] for s in cost["stages"].values())
+    assert stage_means == pytest.approx(cost["ticks_per_frame"]["mean"])
+    assert cost["stages"]["model"]["mean"] > cost["stages"]["analysis"]["mean"] > 0
+    assert 0 < cost["real_time_load"]["mean"] < 1
+    assert cost["energy"]["energy_source"] == "model" and cost["energy"]["energy_per_frame_uj"] > 0
+    assert r["model_bytes"] > 0 and r["arena_bytes"] > 0
+    wavs = sorted(p.name for p in (out / "enhanced").glob("*.wav"))
+    assert wavs == sorted(u["id"] + ".wav" for u in r["per_utterance"])
+    assert (out / "quality_vs_cost.png").stat().st_size > 0
+    printed = capsys.readouterr().out
+    assert "real-time load" in printed and "pesq_wb" in printed
+
+
+def test_profile_without_clean_audio_reports_cost_only(corpus, tmp_path, host_exe, capsys):
+    audio = tmp_path / "noisy-only"
+    shutil.copytree(corpus / "test" / "noisy", audio / "test" / "noisy")
+    rc = main(["profile", "--board", "host", "--audio", str(audio), "--limit", "1", "--out", str(tmp_path / "p"),
+               "--json", str(tmp_path / "r.json")])  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["quality"] is None and "cost figures only" in r["note"]
+    assert r["cost"]["counter"] == "host-ns"
+
+
+def test_profile_bad_inputs_are_one_line(tmp_path, capsys):
+    assert main(["profile", "--audio", str(tmp_path), "--model", "nsnet2-small"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hil: error:") and "wanted" in err[0]
+    assert main(["profile", "--audio", str(tmp_path), "--model", "no-such-model"]) == 1
+    assert "wanted" in capsys.readouterr().err

@@ -1,0 +1,52 @@
+"""`hil search` end to end: a small mixed-precision search on a real task, on two emulated boards."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from hil.cli import main
+
+
+def test_small_search_on_digits_with_two_emulated_boards(tmp_path, stm32_elf, capsys):
+    out = tmp_path / "search"
+    rc = main(["search", "--budget", "64kB", "--task", "digits", "--board", "qemu-f446", "--board", "qemu-f446",
+               "--population", "8", "--generations", "3", "--seed", "0", "--out", str(out), "--json"])  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    summary = json.loads(capsys.readouterr().out)
+    for name in ("search.db", "pareto.json", "pareto.csv", "pareto.png", "summary.json"):
+        assert (out / name).stat().st_size > 0, name
+    base = summary["baselines"]
+    assert set(base) == {"int8", "int6", "int4"}
+    assert base["int4"]["size_bytes"] < base["int6"]["size_bytes"] < base["int8"]["size_bytes"]
+    front = json.loads((out / "pareto.json").read_text())["front"]
+    # the front dominates or equals the homogeneous baselines on at least one point
+    assert any(f["accuracy"] >= b["accuracy"] and f["size_bytes"] <= b["size_bytes"] for f in front for b in base.values())
+    # a genome smaller than int8 within 1 % of its accuracy
+    assert 0 < summary["size_reduction_vs_int8"] < 1
+    best = summary["smallest_within_tolerance"]
+    assert best["accuracy"] >= 0.99 * base["int8"]["accuracy"]
+    run = summary["run"]
+    assert run["boards"] == ["qemu-f446#0", "qemu-f446#1"] and run["parallel_speedup"] > 1.0
+    db = sqlite3.connect(out / "search.db")
+    rows = db.execute("SELECT genome, board, counter, energy_source, started, finished FROM evaluations").fetchall()
+    assert len(rows) == len({r[0] for r in rows}) == run["evaluated_now"]
+    measured = [r for r in rows if r[1] is not None]
+    assert {r[1] for r in measured} == {"qemu-f446#0", "qemu-f446#1"}
+    assert {(r[2], r[3]) for r in measured} == {("tim2-icount", "model")}
+    assert all(r[4] <= r[5] for r in rows)
+
+
+@pytest.mark.parametrize("argv,wanted", [
+    (["--budget", "64 parsecs", "--task", "digits"], "--budget: wanted"),
+    (["--budget", "64kB", "--task", "chess"], "task 'chess': wanted one of"),
+    (["--budget", "64kB", "--task", "digits", "--population", "6"], "--population: wanted a multiple of 4"),
+    (["--budget", "64kB", "--task", "digits", "--objectives", "size"], "--objectives: wanted"),
+    (["--budget", "64kB", "--task", "digits", "--board", "nucleo-f999"], "nucleo-f999"),
+])  # fmt: skip
+def test_bad_search_options_are_one_line(argv, wanted, tmp_path, capsys):
+    assert main(["search", *argv, "--out", str(tmp_path / "s")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hil: error:") and wanted in err[0], err
