@@ -58,7 +58,7 @@ def test_shipped_int8_model_fits_the_f446(shipped):
 
     _, tflite, compiled = shipped
     io = step_io(tflite)
-    assert [(a.shape[-1], b.shape[-1]) for a, b in io.states] == [(64, 64), (64, 64)]
+    assert [(a.shape[-1], b.shape[-1]) for a, b in io.states] == [(56, 56), (56, 56)]
     fits = check_fits(compiled.model_bytes, compiled.arena_bytes, model_limits(get_board("qemu-f446")))
     assert fits["ram_needed_bytes"] <= fits["model_ram_bytes"]
 

@@ -80,16 +80,15 @@ class StreamConfig:
         """The configuration for a compiled model (hil.compile.compiler.CompiledModel).
 
         roles tells which input/output is which: the model's TFLite bytes or a StepIO
-        (hil.convert.streaming.step_io), or anything with `features`, `mask` and either
-        `state`/`state_out` or lists `states`/`state_outs`, each with a `.position`."""
+        (hil.convert.streaming.step_io): `features`, `mask` and `states`, a (state input, new-state
+        output) pair per GRU layer, each with a `.position`."""
         io = _step_roles(roles)
         feat, mask = io.features.position, io.mask.position
         _need_bins(model.inputs, feat, "feature input")
         _need_bins(model.outputs, mask, "mask output")
         f, m = model.inputs[feat], model.outputs[mask]
-        pairs = list(zip(io.states, io.state_outs)) if hasattr(io, "states") else [(io.state, io.state_out)]
         links = []
-        for state, state_out in pairs:
+        for state, state_out in io.states:
             s_in, s_out = model.inputs[state.position], model.outputs[state_out.position]
             if s_in.dtype != "int8" or s_out.dtype != "int8" or s_in.nbytes != s_out.nbytes:
                 raise ConfigError(f"state link: wanted int8 state in and out of one size, got {s_out.dtype} "

@@ -97,6 +97,7 @@ def aggregate(utts: list[Utterance], board: Board, counter: str) -> dict:
         "ticks_per_frame": frame,
         "stages": {s: _stats(counts[:, i]) for i, s in enumerate(STAGES)},
         "clock_hz": board.clock_hz,
+        "ticks_per_s": ticks_per_s,
         "hop_s": HOP_S,
         "real_time_load": {k: frame[k] / (ticks_per_s * HOP_S) for k in ("mean", "p99", "max")},
         "stage_load": {s: float(counts[:, i].mean()) / (ticks_per_s * HOP_S) for i, s in enumerate(STAGES)},

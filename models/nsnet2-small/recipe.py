@@ -1,11 +1,11 @@
 """nsnet2-small: an nsNet2-style masking model scaled down to fit an STM32F446, shipped as a single step.
 
-Trained model: Input(T, 161) -> Dense(64, relu) -> GRU(64) -> GRU(64) -> Dense(161, sigmoid) on the
+Trained model: Input(T, 161) -> Dense(56, relu) -> GRU(56) -> GRU(56) -> Dense(161, sigmoid) on the
 chain of hil.dsp.spec (16 kHz, 320/160 STFT, features ln(|X|^2 + 1e-9)), predicting the ideal ratio
 mask (MSE). The features are standardised per bin while training; the mean and deviation are folded
 into the first Dense afterwards, so the shipped model takes the raw features. Shipped model.keras: the
-same weights as one step (hil.convert.streaming.gru_step_model): inputs features (161,), state_0 (64,),
-state_1 (64,); outputs mask (161,), state_out_0 (64,), state_out_1 (64,). calib.npy: a structured
+same weights as one step (hil.convert.streaming.gru_step_model): inputs features (161,), state_0 (56,),
+state_1 (56,); outputs mask (161,), state_out_0 (56,), state_out_1 (56,). calib.npy: a structured
 array with those input names as fields, real (x_t, h0_{t-1}, h1_{t-1}) rows from the trained model.
 
 Data: any folder in the hil.audio.corpus layout (DIR/<split>/{noisy,clean}/*.wav); by default the
@@ -27,7 +27,7 @@ import numpy as np
 
 NAME = "nsnet2-small"
 TAKES_DATA = True  # `hil train` passes --data
-BINS, DENSE, HIDDEN, SEQ = 161, 64, 64, 100
+BINS, DENSE, HIDDEN, SEQ = 161, 56, 56, 100
 DATA = {"utterances": 1000, "seed": 0, "snr_db": [-5.0, 20.0], "noises": "all", "sequence_frames": SEQ}
 TRAIN = {"epochs": 15, "batch": 32, "learning_rate": 0.002, "loss": "mse", "target": "ideal_ratio_mask"}
 N_CALIB, EVAL_UTTERANCES = 200, 50
