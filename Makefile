@@ -20,9 +20,12 @@ $(STAMP_PY): pyproject.toml $(STAMP_SYS)
 firmware: setup
 	$(MAKE) -C firmware all
 
+# The lab's main job at a small scale: a mixed-precision search of the shipped speech model on the
+# emulated board. Rerunning resumes from results/demo-search/search.db.
 demo: setup
 	$(VENV)/bin/hil info
-	$(VENV)/bin/hil bench link
+	$(VENV)/bin/hil search --budget 64kB --task se --board qemu-f446 --population 12 --generations 4 \
+		--val-limit 12 --seed 0 --out results/demo-search
 
 test: setup
 	$(VENV)/bin/pytest
