@@ -110,8 +110,11 @@ def plot(path: Path, evals: list[Evaluation], front: list[Evaluation], base: dic
                         c=[e.cycles for e in measured], cmap="viridis", s=16)  # fmt: skip
         counter = measured[0].counter or "counter"
         fig.colorbar(sc, ax=ax, label=f"ticks per inference ({counter})")
-    ax.plot([e.size_bytes for e in front], [e.accuracy for e in front], "-", color="tab:red", lw=1,
-            label="Pareto front")  # fmt: skip
+    ax.scatter([e.size_bytes for e in front], [e.accuracy for e in front], facecolor="none", edgecolor="tab:red",
+               s=40, label="Pareto front (all objectives)")  # fmt: skip
+    flat = pareto_front(evals, ("accuracy", "size"))
+    ax.step([e.size_bytes for e in flat], [e.accuracy for e in flat], where="post", color="tab:red", lw=1,
+            label="accuracy-size front")  # fmt: skip
     for name, e in base.items():
         ax.scatter([e.size_bytes], [e.accuracy], marker="*", s=160, edgecolor="black", facecolor="orange")
         ax.annotate(name, (e.size_bytes, e.accuracy), textcoords="offset points", xytext=(6, 4))
