@@ -189,6 +189,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_TF_COMMANDS = {"convert", "search", "train", "profile"}
+
+
+def _import_tensorflow_quietly() -> None:
+    """Import TensorFlow with file descriptor 2 closed: its C++ start-up chatter (oneDNN, CUDA probes)
+    is written before any log level applies. Import errors still reach the user as exceptions."""
+    if "tensorflow" in sys.modules:
+        return
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    sys.stderr.flush()
+    os.dup2(devnull, 2)
+    try:
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _terminate(signum, frame) -> None:
     raise SystemExit(128 + signum)  # unwinds context managers: emulators stop
 
@@ -197,6 +217,8 @@ def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter is not the user's business
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
+    if getattr(args, "command", None) in _TF_COMMANDS:
+        _import_tensorflow_quietly()
     try:
         args.func(args)
     except HilError as exc:

@@ -173,14 +173,29 @@ def convert_model(model, calib, activations: str = "int8", seed: int = 0) -> byt
 
 
 def _quiet(fn):
-    """Run fn with the converter's Python warnings and stdout chatter (saved-artifact listings) hidden."""
+    """Run fn with the converter's Python warnings and stdout chatter (saved-artifact listings) hidden,
+    and its C++ prints to file descriptors 1 and 2 ("fully_quantize: 0, ..."); its errors still arrive
+    as exceptions."""
     import contextlib
     import io
+    import sys
     import warnings
 
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
-        return fn()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            return fn()
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
 
 
 def convert(
