@@ -172,3 +172,25 @@ def test_compile_cli_errors_are_one_line(tmp_path, capsys):
     assert err.count("\n") == 0 and "is not a TFLite flatbuffer (wanted identifier 'TFL3'" in err
     assert cli.main(["compile", str(tmp_path / "missing.tflite"), "--out", str(tmp_path / "x.hilm")]) == 1
     assert "cannot read model" in capsys.readouterr().err
+
+
+def test_encoders_load_once_for_concurrent_compiles():
+    """A search compiles candidates on several threads at once; the first compiles of a process must not
+    see a half-filled encoder registry (that refused FULLY_CONNECTED once)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import threading\n"
+        "from hil.compile.compiler import compile_graph\n"
+        "from hil.compile.synth import mlp\n"
+        "errors = []\n"
+        "def go(seed):\n"
+        "    try: compile_graph(mlp(seed=seed))\n"
+        "    except Exception as e: errors.append(e)\n"
+        "ts = [threading.Thread(target=go, args=(i,)) for i in range(8)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "assert not errors, errors\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

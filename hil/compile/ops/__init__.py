@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -87,10 +88,23 @@ def register(*names: str):
     return wrap
 
 
+_LOADED = threading.Event()
+_LOAD_LOCK = threading.Lock()
+
+
+def _load_encoders() -> None:
+    """Import every encoder module once. Under a lock, and `_LOADED` set only when all are in: a search
+    compiles on several threads, and a half-filled registry would refuse ops it supports."""
+    with _LOAD_LOCK:
+        if not _LOADED.is_set():
+            for mod in pkgutil.iter_modules(__path__):
+                importlib.import_module(f"{__name__}.{mod.name}")
+            _LOADED.set()
+
+
 def encoder_for(op: Op) -> Encoder:
-    if not _ENCODERS:
-        for mod in pkgutil.iter_modules(__path__):
-            importlib.import_module(f"{__name__}.{mod.name}")
+    if not _LOADED.is_set():
+        _load_encoders()
     if op.name not in _ENCODERS:
         raise ModelError(f"{op.where()}: operator {op.name} is not supported by the hil runtime "
                          f"(supported: {', '.join(sorted(_ENCODERS))})")
