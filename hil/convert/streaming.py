@@ -154,6 +154,20 @@ def run_steps_float(step_model, features: np.ndarray, state=None):
     return np.stack(masks), final[0] if len(final) == 1 else final
 
 
+def step_calib_rows(seq_model, x: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """n calibration rows for the single-step form of a one-GRU sequence model (its GRU layer named
+    "gru"): structured (features x_t, state h_{t-1}) pairs drawn from running the trained model over x."""
+    keras = _keras()
+    gru = seq_model.get_layer("gru")
+    states = keras.Model(seq_model.inputs, gru.output).predict(x, verbose=0)
+    prev = np.concatenate([np.zeros_like(states[:, :1]), states[:, :-1]], axis=1)
+    rng = np.random.default_rng(seed)
+    seq, t = rng.integers(0, len(x), n), rng.integers(0, x.shape[1], n)
+    rows = np.zeros(n, dtype=[(FEATURES, np.float32, (x.shape[2],)), (STATE, np.float32, (gru.units,))])
+    rows[FEATURES], rows[STATE] = x[seq, t], prev[seq, t]
+    return rows
+
+
 def requantize(q: np.ndarray, from_scale: float, from_zp: int, to_scale: float, to_zp: int, dtype) -> np.ndarray:
     """Integer values in one quantization (state_out) to another (state_in): round half away, saturate."""
     from hil.convert.tflm import round_half_away

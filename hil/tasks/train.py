@@ -37,24 +37,11 @@ def fit_last_step(model, x: np.ndarray, y: np.ndarray, train: dict) -> None:
     wrapper.fit(x, y, batch_size=train["batch"], epochs=train["epochs"], shuffle=True, verbose=0)
 
 
-def calib_rows(seq_model, x: np.ndarray, n: int, seed: int) -> np.ndarray:
-    """n (features x_t, state h_{t-1}) rows for the single-step model, drawn from running the GRU over x."""
-    import keras
-
-    gru = seq_model.get_layer("gru")
-    states = keras.Model(seq_model.inputs, gru.output).predict(x, verbose=0)
-    prev = np.concatenate([np.zeros_like(states[:, :1]), states[:, :-1]], axis=1)
-    rng = np.random.default_rng(seed)
-    seq, t = rng.integers(0, len(x), n), rng.integers(0, x.shape[1], n)
-    rows = np.zeros(n, dtype=[("features", np.float32, (x.shape[2],)), ("state", np.float32, (gru.units,))])
-    rows["features"], rows["state"] = x[seq, t], prev[seq, t]
-    return rows
-
-
 def train_classifier(task, name: str, seed: int, arch: dict, train: dict, n_calib: int = N_CALIB):
     """(sequence model, calibration rows, metrics) of a task's GRU classifier: deterministic for a seed.
 
     The data splits use the same seed; metrics are the float scores on val and test."""
+    from hil.convert.streaming import step_calib_rows
     from hil.tasks import evaluate_float
     from hil.zoo import deterministic
 
@@ -64,7 +51,7 @@ def train_classifier(task, name: str, seed: int, arch: dict, train: dict, n_cali
     fit_last_step(model, x, y, train)
     metrics = {f"{split}_{task.metric_name}": round(evaluate_float(task, model, split, seed), 4)
                for split in ("val", "test")}  # fmt: skip
-    return model, calib_rows(model, x, n_calib, seed + 1), metrics
+    return model, step_calib_rows(model, x, n_calib, seed + 1), metrics
 
 
 def recipe_fields(task, arch: dict, train: dict) -> dict:
@@ -87,3 +74,21 @@ def recipe_fields(task, arch: dict, train: dict) -> dict:
         "step_output": {"mask": [task.n_outputs], "state_out": [units]},
         "calib": "structured rows (features, state) for the single-step model: real (x_t, h_{t-1}) pairs from train",
     }
+
+
+def classifier_recipe(name: str, task_name: str, arch: dict, train: dict, doc: str):
+    """The `train(seed)` and `main(argv)` a task classifier's models/<name>/recipe.py exposes."""
+
+    def train_recipe(seed: int = 0):
+        """(sequence model, calibration rows, metrics): deterministic for a seed."""
+        from hil.tasks import get_task
+
+        return train_classifier(get_task(task_name), name, seed, arch, train)
+
+    def main(argv=None) -> None:
+        from hil.tasks import get_task
+        from hil.zoo import recipe_main
+
+        recipe_main(name, doc, train_recipe, recipe_fields(get_task(task_name), arch, train), argv)
+
+    return train_recipe, main

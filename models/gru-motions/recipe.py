@@ -12,26 +12,15 @@ Train: .venv/bin/python models/gru-motions/recipe.py [--seed 0]
 
 from __future__ import annotations
 
+from hil.tasks.train import classifier_recipe
+
 NAME = "gru-motions"
 TASK = "motions"
 ARCH = {"hidden": 16}
 TRAIN = {"epochs": 60, "batch": 8, "learning_rate": 0.005}
 
 
-def train(seed: int = 0):
-    """(sequence model, calibration rows, metrics): deterministic for a seed."""
-    from hil.tasks import get_task
-    from hil.tasks.train import train_classifier
-
-    return train_classifier(get_task(TASK), NAME, seed, ARCH, TRAIN)
-
-
-def main(argv=None) -> None:
-    from hil.tasks import get_task
-    from hil.tasks.train import recipe_fields
-    from hil.zoo import recipe_main
-
-    recipe_main(NAME, __doc__, train, recipe_fields(get_task(TASK), ARCH, TRAIN), argv)
+train, main = classifier_recipe(NAME, TASK, ARCH, TRAIN, __doc__)
 
 
 if __name__ == "__main__":

@@ -53,20 +53,6 @@ def build_sequence_model():
     return keras.Model(inp, out, name=NAME)
 
 
-def calib_rows(seq_model, x: np.ndarray, n: int, seed: int) -> np.ndarray:
-    """n (features x_t, state h_{t-1}) pairs drawn from running the trained GRU over x."""
-    import keras
-
-    gru = seq_model.get_layer("gru")
-    states = keras.Model(seq_model.inputs, gru.output).predict(x, verbose=0)
-    prev = np.concatenate([np.zeros_like(states[:, :1]), states[:, :-1]], axis=1)
-    rng = np.random.default_rng(seed)
-    seq, t = rng.integers(0, len(x), n), rng.integers(0, x.shape[1], n)
-    rows = np.zeros(n, dtype=[("features", np.float32, (BINS,)), ("state", np.float32, (HIDDEN,))])
-    rows["features"], rows["state"] = x[seq, t], prev[seq, t]
-    return rows
-
-
 def evaluate(seq_model, x: np.ndarray, y: np.ndarray) -> dict:
     pred = seq_model.predict(x, batch_size=256, verbose=0)
     mse = float(np.mean((pred - y) ** 2))
@@ -77,7 +63,7 @@ def evaluate(seq_model, x: np.ndarray, y: np.ndarray) -> dict:
 
 def train(seed: int = 0):
     """(single-step model, sequence model, calibration rows, metrics): deterministic for a seed."""
-    from hil.convert.streaming import gru_step_model
+    from hil.convert.streaming import gru_step_model, step_calib_rows
     from hil.zoo import deterministic, fit
 
     deterministic(seed)
@@ -85,7 +71,7 @@ def train(seed: int = 0):
     xv, yv = make_data(seed + 1, DATA["n_val"])
     model = build_sequence_model()
     fit(model, x, y, TRAIN)
-    calib = calib_rows(model, make_data(seed + 2, 20)[0], DATA["n_calib"], seed + 3)
+    calib = step_calib_rows(model, make_data(seed + 2, 20)[0], DATA["n_calib"], seed + 3)
     return gru_step_model(model, name=NAME), model, calib, evaluate(model, xv, yv)
 
 
