@@ -14,6 +14,7 @@ from hil.errors import ConfigError
 
 SAMPLE_RATE = 16000
 _EPS = 1e-12
+METRICS = ("pesq_wb", "stoi", "si_sdr_db")  # the keys of scores()
 
 
 def _signal(x, what: str) -> np.ndarray:

@@ -31,7 +31,7 @@ def test_profile_streams_utterances_on_the_emulated_board(corpus, tmp_path, stm3
     # the board's output is the host mirror's, bit for bit (float32 steps mirrored op for op)
     assert r["host_agreement"]["max_abs_diff_lsb"] == 0
     q = r["quality"]
-    assert q["pesq_wb"]["delta"] > 0 and q["si_sdr"]["delta"] > 0, q
+    assert q["pesq_wb"]["delta"] > 0 and q["si_sdr_db"]["delta"] > 0, q
     cost = r["cost"]
     assert cost["counter"] == "tim2-icount" and cost["clock_hz"] == 180_000_000
     assert set(cost["stages"]) == {"analysis", "feature", "model", "mask", "synthesis"}

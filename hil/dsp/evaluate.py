@@ -12,9 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from hil.dsp.spec import enhance
-from hil.metrics import scores
-
-METRICS = ("pesq_wb", "stoi", "si_sdr_db")
+from hil.metrics import METRICS, scores
 
 
 def sequence_mask_fn(model):

@@ -21,10 +21,10 @@ from hil.boards import Board
 from hil.dsp.spec import HOP, SAMPLE_RATE
 from hil.energy.model import energy_uj, frame_energy
 from hil.errors import BudgetError, ConfigError
+from hil.metrics import METRICS, scores
 
 STAGES = ("analysis", "feature", "model", "mask", "synthesis")
 HOP_S = HOP / SAMPLE_RATE
-METRICS = ("pesq_wb", "stoi", "si_sdr")
 
 # stream(pcm int16) -> (enhanced int16 of the same length, per-hop stage counts (hops, len(STAGES)))
 Streamer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -49,12 +49,6 @@ class Utterance:
         return d
 
 
-def _scores(clean: np.ndarray, x: np.ndarray) -> dict:
-    from hil.metrics import pesq_wb, si_sdr, stoi
-
-    return {"pesq_wb": pesq_wb(clean, x), "stoi": stoi(clean, x), "si_sdr": si_sdr(clean, x)}
-
-
 def profile_pairs(stream: Streamer, pairs: list[Pair], out_dir: Path,
                   progress: Optional[Callable[[str], None]] = None) -> list[Utterance]:  # fmt: skip
     """Stream each pair's noisy audio; write out_dir/enhanced/<id>.wav; score against clean when present."""
@@ -70,7 +64,7 @@ def profile_pairs(stream: Streamer, pairs: list[Pair], out_dir: Path,
         u = Utterance(p.id, len(noisy) / SAMPLE_RATE, len(counts), np.asarray(counts, np.int64))
         if p.clean_path is not None:
             clean, _ = read_wav(p.clean_path)
-            u.noisy, u.enhanced = _scores(clean, noisy), _scores(clean, out)
+            u.noisy, u.enhanced = scores(clean, noisy), scores(clean, out)
         results.append(u)
         if progress:
             progress(p.id)

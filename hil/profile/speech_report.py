@@ -6,7 +6,8 @@ from pathlib import Path
 
 from rich.table import Table
 
-from hil.profile.speech import METRICS, STAGES, Utterance
+from hil.metrics import METRICS
+from hil.profile.speech import STAGES, Utterance
 from hil.report import COUNTER_UNITS
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from hil.dsp import spec
 from hil.errors import ConfigError
+from hil.metrics import si_sdr
 from hil.tasks.base import SPLITS, Task
 
 SECONDS = 2.0
@@ -44,14 +45,6 @@ def segment(pcm: np.ndarray, length: int = SEGMENT) -> np.ndarray:
         start = (len(pcm) - length) // 2
         return pcm[start : start + length].copy()
     return np.concatenate([pcm, np.zeros(length - len(pcm), np.int16)])
-
-
-def si_sdr_db(estimate: np.ndarray, reference: np.ndarray) -> float:
-    """Scale-invariant SDR (dB) of an estimate against a reference signal, both made zero-mean."""
-    est = np.asarray(estimate, np.float64) - np.mean(estimate)
-    ref = np.asarray(reference, np.float64) - np.mean(reference)
-    target = ref * (np.dot(est, ref) / (np.dot(ref, ref) + 1e-12))
-    return float(10 * np.log10((np.dot(target, target) + 1e-12) / (np.dot(est - target, est - target) + 1e-12)))
 
 
 def record_dtype(frames: int = FRAMES, samples: int = SEGMENT) -> np.dtype:
@@ -98,7 +91,7 @@ class SpeechEnhancement(Task):
 
     def report(self, outputs: np.ndarray, y: np.ndarray) -> dict:
         """The score, the unprocessed input's SI-SDR, and the mask MSE against the ideal ratio mask."""
-        noisy = [si_sdr_db(r["noisy"], r["clean"]) for r in y]
+        noisy = [si_sdr(r["clean"], r["noisy"]) for r in y]
         return {
             "si_sdr_db": round(self.score(outputs, y), 3),
             "si_sdr_noisy_db": round(float(np.mean(noisy)), 3),
@@ -112,7 +105,7 @@ class SpeechEnhancement(Task):
         scores = []
         for mask, rec in zip(out, y):
             enhanced = spec.istft(spec.stft(rec["noisy"] * spec.PCM_SCALE) * mask, length=len(rec["noisy"]))
-            scores.append(si_sdr_db(enhanced, rec["clean"] * spec.PCM_SCALE))
+            scores.append(si_sdr(rec["clean"], enhanced))
         return scores
 
 
