@@ -22,6 +22,7 @@ from hil.search.results import pareto_front
 from hil.search.run import run_search
 from hil.search.store import Evaluation, Store
 from tests.search_toy import ToyProblem
+from tests.test_cli import qemu_pids
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -174,7 +175,7 @@ def test_two_emulators_share_the_work_and_survive_a_dead_one(tmp_path, stm32_elf
     def run_and_kill_once(self, job):
         if self.index == 1 and not killed and self._session is not None:
             killed.append(self.name)  # the emulator dies in the middle of the search
-            for child in _qemu_children():
+            for child in sorted(qemu_pids(parent=os.getpid())):
                 if child not in killed:
                     os.kill(child, signal.SIGKILL)
                     killed.append(child)
@@ -191,9 +192,3 @@ def test_two_emulators_share_the_work_and_survive_a_dead_one(tmp_path, stm32_elf
     assert used == {"qemu-f446#0", "qemu-f446#1"}
     assert sum(s["run"]["board_restarts"].values()) >= 1
     assert s["run"]["parallel_speedup"] > 1.0
-
-
-def _qemu_children() -> list[int]:
-    me = os.getpid()
-    out = subprocess.run(["ps", "-o", "pid=,ppid=,comm=", "-e"], capture_output=True, text=True).stdout
-    return [int(p) for p, pp, c in (line.split(None, 2) for line in out.splitlines()) if int(pp) == me and "qemu" in c]

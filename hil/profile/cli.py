@@ -82,7 +82,9 @@ def cmd_profile(args) -> None:
 def add_profile_parser(subparsers) -> None:
     from hil.boards import DEFAULT_BOARD
 
-    p = subparsers.add_parser("profile", help="stream audio through a board's speech-enhancement chain: quality and cost")
+    p = subparsers.add_parser(
+        "profile", help="stream audio through a board's speech-enhancement chain: quality and cost"
+    )
     p.add_argument("--board", default=DEFAULT_BOARD, help=f"board id from boards/ (default {DEFAULT_BOARD})")
     p.add_argument("--url", help="serial URL overriding the board's link: /dev/ttyACM0, socket://H:P, rfc2217://H:P")
     p.add_argument("--model", default="nsnet2-small", help="zoo name or int8 .tflite step model (default nsnet2-small)")

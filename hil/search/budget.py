@@ -24,9 +24,7 @@ def parse_budget(text: str) -> int:
     m = _PATTERN.match(str(text))
     unit = m.group(2).lower() if m else None
     if m is None or unit not in _UNITS:
-        raise ConfigError(
-            f"--budget: wanted bytes like 65536, 64kB (x1000) or 64KiB (x1024), got '{text}'"
-        )
+        raise ConfigError(f"--budget: wanted bytes like 65536, 64kB (x1000) or 64KiB (x1024), got '{text}'")
     size = float(m.group(1)) * _UNITS[unit]
     if size < 1 or size != int(size):
         raise ConfigError(f"--budget: wanted a whole number of bytes >= 1, got '{text}' = {size:g} B")

@@ -50,7 +50,9 @@ def cmd_search(args) -> None:
     get_task(args.task)  # bad options are reported before any work
     Settings(args.population, args.generations, args.seed, 0, objectives, budget).check()
     console = Console(stderr=True)
-    console.print(f"search: task {args.task}, budget {format_bytes(budget)}, boards {', '.join(b.name for b in boards)}")
+    console.print(
+        f"search: task {args.task}, budget {format_bytes(budget)}, boards {', '.join(b.name for b in boards)}"
+    )
     problem = MpGruProblem(args.task, seed=args.seed, val_limit=args.val_limit)
     settings = Settings(population=args.population, generations=args.generations, seed=args.seed,
                         genome_length=problem.genome_length, objectives=objectives, budget_bytes=budget)  # fmt: skip

@@ -10,8 +10,7 @@ import random
 from typing import Sequence
 
 from hil.errors import ConfigError
-
-MIN_BITS, MAX_BITS = 2, 8
+from hil.mpgru.genome import MAX_BITS, MIN_BITS
 
 
 def genome_key(genome: Sequence[int]) -> str:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hil.errors import ConfigError
 
 CALIB_SEQUENCES = 64  # float sequences from the train split that set the activation ranges
 CYCLE_STEPS = 4  # steps timed on the board per candidate
@@ -64,8 +63,11 @@ class MpGruProblem:
     def __init__(self, task_name: str, seed: int = 0, val_limit: int | None = None):
         import keras
 
+        from hil.convert.streaming import step_io
+        from hil.convert.tflm import quantize
+
         from hil.mpgru.build import MpBuilder
-        from hil.mpgru.genome import OPERATORS
+        from hil.mpgru.genome import OPERATORS, operator_name
         from hil.tasks import get_task
         from hil.zoo import zoo_path
 
@@ -75,13 +77,14 @@ class MpGruProblem:
         x_train, _ = self.task.load("train", seed)
         pick = np.random.default_rng(seed).permutation(len(x_train))[:CALIB_SEQUENCES]
         self.builder = MpBuilder(step, x_train[np.sort(pick)], seed=seed)
-        self.layers = len(self.builder.cells)
-        self.genome_length = len(OPERATORS) * self.layers
-        self.operators = tuple(f"{op}" if k == 0 else f"layer{k}.{op}" for k in range(self.layers) for op in OPERATORS)
+        self.genome_length = len(OPERATORS) * len(self.builder.cells)
+        self.operators = tuple(operator_name(i) for i in range(self.genome_length))
         self.roles = step_roles(self.builder.int8_tflite)
         self.x_val, self.y_val = self.task.load("val", seed)
         if val_limit:
             self.x_val, self.y_val = self.x_val[:val_limit], self.y_val[:val_limit]
+        # every candidate keeps the int8 model's feature input (the surgery only replaces GRU cells)
+        self.x_val_q = quantize(self.x_val, step_io(self.builder.int8_tflite).features)
         self._sim_lock = threading.Lock()  # the simulator library holds one model at a time
         self._build_lock = threading.Lock()
 
@@ -92,11 +95,6 @@ class MpGruProblem:
 
         compiled = compile_tflite(tflite)
         return Candidate(tuple(genome), compiled, self.roles)
-
-    def _quantized_inputs(self, cand: Candidate) -> np.ndarray:
-        spec = cand.compiled.inputs[cand.roles.features]
-        q = np.floor(np.abs(self.x_val / spec.scale) + 0.5) * np.sign(self.x_val) + spec.zero_point
-        return np.clip(q, -128, 127).astype(np.int8)
 
     def run_sequences(self, cand: Candidate, x_q: np.ndarray) -> np.ndarray:
         """(N, T, outputs) dequantized outputs of the compiled model over int8 sequences (N, T, F)."""
@@ -119,14 +117,14 @@ class MpGruProblem:
         return outs
 
     def accuracy(self, cand: Candidate) -> float:
-        return float(self.task.score(self.run_sequences(cand, self._quantized_inputs(cand)), self.y_val))
+        return float(self.task.score(self.run_sequences(cand, self.x_val_q), self.y_val))
 
     def cycles(self, session, cand: Candidate) -> float:
         from hil.profile.run import ensure_model
 
         cm, r = cand.compiled, cand.roles
         ensure_model(session, cm)
-        x_q = self._quantized_inputs(cand)[0]
+        x_q = self.x_val_q[0]
         ticks = []
         for t in range(min(CYCLE_STEPS, x_q.shape[0])):
             parts = [x_q[t].tobytes() if i == r.features else np.zeros(cm.inputs[i].nbytes, np.uint8).tobytes()

@@ -29,9 +29,7 @@ def pareto_front(evals: list[Evaluation], objectives: Sequence[str]) -> list[Eva
     feasible = [e for e in evals if e.feasible]
     front = []
     for e in feasible:
-        dominated = any(
-            _better_or_equal(o, e, objectives) and not _better_or_equal(e, o, objectives) for o in feasible
-        )
+        dominated = any(_better_or_equal(o, e, objectives) and not _better_or_equal(e, o, objectives) for o in feasible)
         if not dominated:
             front.append(e)
     return sorted(front, key=lambda e: (e.size_bytes, -e.accuracy))
@@ -72,8 +70,9 @@ _CSV = ("genome", "accuracy", "size_bytes", "cycles", "energy_uj", "counter", "e
 
 
 def write_results(out: Path, evals: list[Evaluation], objectives: Sequence[str], genome_length: int,
-                  metric: str, operators: Sequence[str] = (), title: str = "") -> dict:  # fmt: skip
-    """Write pareto.json, pareto.csv, pareto.png and summary.json into `out`; returns the summary."""
+                  metric: str, operators: Sequence[str] = (), title: str = "", run: dict | None = None) -> dict:  # fmt: skip
+    """Write pareto.json, pareto.csv, pareto.png and summary.json into `out`; returns the summary.
+    `run` (how the search went: timings, boards, speed-up) is stored in the summary as "run"."""
     out = Path(out)
     front = pareto_front(evals, objectives)
     doc = {"objectives": list(objectives), "metric": metric, "operators": list(operators),
@@ -86,6 +85,8 @@ def write_results(out: Path, evals: list[Evaluation], objectives: Sequence[str],
             w.writerow([getattr(e, c) for c in _CSV])
     s = summary(evals, genome_length, metric)
     s["front_size"] = len(front)
+    if run is not None:
+        s["run"] = run
     (out / "summary.json").write_text(json.dumps(s, indent=2) + "\n")
     plot(out / "pareto.png", evals, front, baselines(evals, genome_length), metric, title)
     return s

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -71,11 +70,8 @@ def run_search(problem: Problem, boards: list[Board], settings: Settings, out: P
             runner = Runner(store, problem, pool, settings.budget_bytes, on_evaluation)
             nsga2(settings, runner.evaluate, on_generation)
         wall_s = time.perf_counter() - t0
-        evals = store.all()
-        summary = write_results(out, evals, settings.objectives, settings.genome_length, metric, operators,
-                                title=f"{identity.get('task', '')} · budget {settings.budget_bytes:,} B")  # fmt: skip
         minutes = wall_s / 60
-        summary["run"] = {
+        run = {
             "resumed": resumed,
             "stored_before": stored_before,
             "evaluated_now": runner.evaluated,
@@ -89,5 +85,6 @@ def run_search(problem: Problem, boards: list[Board], settings: Settings, out: P
             "parallel_speedup": round(runner.busy_s / wall_s, 2) if wall_s > 0 else None,
             "generations": history,
         }
-        (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        return summary
+        return write_results(out, store.all(), settings.objectives, settings.genome_length, metric, operators,
+                             title=f"{identity.get('task', '')} · budget {settings.budget_bytes:,} B",
+                             run=run)  # fmt: skip
