@@ -26,7 +26,7 @@ from hil.mpgru import OPERATORS, from_config, pack, ref, synth, to_config, unifo
 from hil.mpgru.genome import validate
 from hil.sim import Simulator
 
-I, H = 27, 22  # odd sizes: every kernel path meets a ragged tail
+N_IN, H = 27, 22  # odd sizes: every kernel path meets a ragged tail
 
 
 def random_genome(seed: int) -> tuple[int, ...]:
@@ -119,7 +119,7 @@ def test_reference_is_fast_enough_to_score_many_genomes():
 
 
 def _run_sim(sim: Simulator, x: np.ndarray, units: int, reference: bool) -> np.ndarray:
-    """Sequences x (N, T, I) one step at a time, the state fed back: (N, T, units)."""
+    """Sequences x (N, T, N_IN) one step at a time, the state fed back: (N, T, units)."""
     n, t, _ = x.shape
     h = np.zeros((n, 1, units), np.int8)
     out = np.empty((n, t, units), np.int8)
@@ -132,9 +132,9 @@ def _run_sim(sim: Simulator, x: np.ndarray, units: int, reference: bool) -> np.n
 @pytest.mark.parametrize("seed", range(6))
 def test_simulator_kernels_match_the_reference_bit_for_bit(seed):
     genome = random_genome(seed) if seed else uniform_genome(8)
-    q = synth.random_layer(I, H, genome, seed)
+    q = synth.random_layer(N_IN, H, genome, seed)
     sim = Simulator(compile_graph(synth.mp_graph(q)).blob)
-    x = synth.quantize_x(synth.random_inputs(I, 6, 12, seed + 100))
+    x = synth.quantize_x(synth.random_inputs(N_IN, 6, 12, seed + 100))
     want = ref.run_sequences(q, x)
     assert np.unique(want).size > 3, "degenerate case: the states barely move"
     for reference in (True, False):
@@ -142,12 +142,12 @@ def test_simulator_kernels_match_the_reference_bit_for_bit(seed):
 
 
 def test_batched_op_matches_the_reference():
-    q = synth.random_layer(I, H, random_genome(11), 11)
+    q = synth.random_layer(N_IN, H, random_genome(11), 11)
     sim = Simulator(compile_graph(synth.mp_graph(q, batch=3)).blob)
     rng = np.random.default_rng(12)
-    x = rng.integers(-128, 128, size=(5, 3, I), dtype=np.int8)
+    x = rng.integers(-128, 128, size=(5, 3, N_IN), dtype=np.int8)
     h = rng.integers(-(1 << (q.bits["h"] - 1)), 1 << (q.bits["h"] - 1), size=(5, 3, H)).astype(np.int8)
-    want = ref.step(q, x.reshape(-1, I), h.reshape(-1, H)).reshape(5, 3, H)
+    want = ref.step(q, x.reshape(-1, N_IN), h.reshape(-1, H)).reshape(5, 3, H)
     for reference in (True, False):
         assert_same("batch of 3", sim.run(x, h, reference=reference)[0].reshape(5, 3, H), want)
 
@@ -155,9 +155,9 @@ def test_batched_op_matches_the_reference():
 def test_board_matches_the_reference(session):
     """host build and emulated NUCLEO: reference and M4 kernels, three steps with the state fed back."""
     for seed, genome in ((1, random_genome(21)), (2, uniform_genome(4))):
-        q = synth.random_layer(I, H, genome, seed)
+        q = synth.random_layer(N_IN, H, genome, seed)
         session.upload_model(compile_graph(synth.mp_graph(q)).blob)
-        x = synth.quantize_x(synth.random_inputs(I, 1, 3, seed))
+        x = synth.quantize_x(synth.random_inputs(N_IN, 1, 3, seed))
         want = ref.run_sequences(q, x)[0]
         for reference in (True, False):
             h = np.zeros(H, np.int8)
