@@ -30,8 +30,12 @@ demo: setup
 test: setup
 	$(VENV)/bin/pytest
 
+# Every fuzz target, firmware (libFuzzer) and host (atheris), FUZZ_SECONDS each, from the committed seeds;
+# corpora grow in firmware/build/fuzz and build/fuzz-host between runs.
 fuzz-long: setup
 	$(MAKE) -C firmware fuzz-long FUZZ_SECONDS=$(or $(FUZZ_SECONDS),600)
+	for t in $$($(VENV)/bin/python -c 'from tests.fuzz import target_names; print(*target_names())'); do \
+		$(VENV)/bin/python -m tests.fuzz.run $$t --seconds $(or $(FUZZ_SECONDS),600) || exit 1; done
 
 clean:
 	$(MAKE) -C firmware clean

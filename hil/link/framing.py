@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from cobs import cobs
 
+from hil.errors import LinkError
 from hil.link.protocol import CRC_BYTES, HEADER, MAX_PAYLOAD
 
 MAX_FRAME = HEADER.size + MAX_PAYLOAD + CRC_BYTES
@@ -20,7 +21,7 @@ class Frame:
     payload: bytes
 
 
-class FrameError(ValueError):
+class FrameError(LinkError):
     """A received frame could not be decoded; the stream resynchronises at the next 0x00."""
 
 
