@@ -1,15 +1,19 @@
-"""Issue 9 (hardening) for the search: damaged stores as one line.
-(Emulators that live as long as the search: test_search.py.)"""
+"""Issue 9 (hardening) for the search: damaged stores and unwritable folders as one line, a search
+where nothing fits, exact budgets. (Emulators that live as long as the search: test_search.py.)"""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 
 import pytest
 
+from hil.cli import main
 from hil.errors import ConfigError
-from hil.search.store import Store
+from hil.search.budget import format_bytes, parse_budget
+from hil.search.results import summary
+from hil.search.store import Evaluation, Store
 from tests.fuzz.fuzz_store import SETTINGS, store_bytes
 
 # --- 2. a damaged store is one line naming the file
@@ -93,3 +97,104 @@ def test_a_store_too_slow_to_check_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(storefile, "CHECK_S", 0.0)
     with pytest.raises(ConfigError, match="wanted an intact hil search store, got no answer within 0 s"):
         Store(path)
+
+
+def test_search_refuses_a_damaged_store_before_any_work(tmp_path, capsys, monkeypatch):
+    _no_work(monkeypatch)
+    out = tmp_path / "s"
+    out.mkdir()
+    (out / "search.db").write_bytes(os.urandom(2000))
+    assert main(["search", "--budget", "64kB", "--task", "digits", "--out", str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hil: error:") and str(out / "search.db") in err[0], err
+
+
+def _no_work(monkeypatch):
+    from hil.search import problem
+
+    def refuse(*a, **kw):
+        raise AssertionError("the search started its work before checking its options")
+
+    monkeypatch.setattr(problem, "MpGruProblem", refuse)
+
+
+@pytest.mark.parametrize("where", ["proc", "under a file", "read-only"])
+def test_search_refuses_an_unwritable_out_before_any_work(where, tmp_path, capsys, monkeypatch):
+    _no_work(monkeypatch)
+    (tmp_path / "file").write_text("x")
+    ro = tmp_path / "ro"
+    ro.mkdir(mode=0o500)
+    out = {"proc": "/proc/x", "under a file": str(tmp_path / "file" / "s"), "read-only": str(ro / "s")}[where]
+    if where == "read-only" and os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders")
+    assert main(["search", "--budget", "64kB", "--task", "digits", "--out", out]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hil: error: --out: wanted") and out in err[0], err
+
+
+# --- 4. nothing fits
+
+
+def test_summary_never_names_an_infeasible_genome():
+    evals = [Evaluation("8-8", 0.90, 3184, False), Evaluation("6-6", 0.89, 2500, False),
+             Evaluation("2-2", 0.40, 900, True)]  # fmt: skip
+    s = summary(evals, 2, "accuracy")
+    assert "smallest_within_tolerance" not in s and "size_reduction_vs_int8" not in s
+    assert s["feasible_evaluations"] == 1 and "no feasible genome" in s["note"]
+    none = summary(evals[:2], 2, "accuracy", budget_bytes=64)
+    assert none["nothing_fits"] is True and none["smallest_seen"]["size_bytes"] == 2500
+    assert "nothing fits the budget of 64 B" in none["note"] and "2,500 B" in none["note"]
+
+
+def test_search_where_nothing_fits_says_so_and_exits_1(tmp_path, capsys):
+    out = tmp_path / "s"
+    argv = ["search", "--budget", "64", "--task", "digits", "--population", "4", "--generations", "1", "--seed", "1",
+            "--out", str(out), "--json"]  # fmt: skip
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    errors = [line for line in captured.err.splitlines() if "error" in line]
+    assert len(errors) == 1 and errors[0].startswith("hil: error: nothing fits the budget of 64 B"), captured.err
+    s = json.loads((out / "summary.json").read_text())
+    assert s["nothing_fits"] is True and s["feasible_evaluations"] == 0 and "smallest_within_tolerance" not in s
+    assert f"{s['smallest_seen']['size_bytes']:,} B" in errors[0]
+    assert json.loads(captured.out)["nothing_fits"] is True  # --json still prints the summary
+    with Store(out / "search.db") as store:  # nothing lost: every evaluation is in the store
+        assert store.count() == s["evaluations"] > 0
+
+
+# --- 5 and 7. budgets parse exactly; a negative budget reaches our message
+
+
+@pytest.mark.parametrize("text,want", [
+    ("64.1kB", 64100), ("99999999999999999999999MiB", 99999999999999999999999 * 2**20), ("0.001kB", 1),
+    ("1.25KiB", 1280), ("12345678901234567.000kB", 12345678901234567000), ("18014398509481985", 2**54 + 1),
+])  # fmt: skip
+def test_budget_parses_exactly(text, want):
+    assert parse_budget(text) == want
+
+
+@pytest.mark.parametrize("text,said", [("64.0001kB", "= 64000.1 B"), ("1.5B", "= 1.5 B"), ("0.0001KiB", "= 0.1024 B"),
+                                       ("-5kB", "negative"), ("-5", "negative"), ("0", "= 0 B")])  # fmt: skip
+def test_budget_refusals_say_what_was_got(text, said):
+    with pytest.raises(ConfigError, match="--budget: wanted") as e:
+        parse_budget(text)
+    assert said in str(e.value) and "\n" not in str(e.value)
+
+
+def test_format_bytes_is_exact():
+    assert format_bytes(65536) == "65,536 B (64.0 KiB)"
+    assert format_bytes(64000) == "64,000 B (62.5 KiB)"
+    assert format_bytes(2**80 + 1536) == f"{2**80 + 1536:,} B ({2**70 + 1}.5 KiB)"  # beyond a float's 53 bits
+
+
+@pytest.mark.parametrize("flags", [["--budget", "-5kB"], ["--budget=-5kB"], ["--budget", "-0.5MiB"]])
+def test_negative_budget_is_our_one_line(flags, tmp_path, capsys):
+    assert main(["search", *flags, "--task", "digits", "--out", str(tmp_path / "s")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hil: error: --budget: wanted") and "negative" in err[0], err
+
+
+def test_budget_still_refuses_a_real_option_as_its_value(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["search", "--budget", "--task", "digits", "--out", str(tmp_path / "s")])
+    assert "--budget: expected one argument" in capsys.readouterr().err
