@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,12 +16,14 @@ import pytest
 
 from hil.boards import get_board
 from hil.errors import ConfigError
+from hil.search import pool
 from hil.search.budget import parse_budget
 from hil.search.genome import genome_key, parse_genome_key
 from hil.search.nsga import Settings, objective_values, parse_objectives
 from hil.search.results import pareto_front
 from hil.search.run import run_search
 from hil.search.store import Evaluation, Store
+from hil.targets.process import spawn, stop
 from tests.search_toy import ToyProblem
 from tests.test_cli import qemu_pids
 
@@ -166,8 +169,6 @@ def test_kill_and_rerun_resumes_without_loss_or_repeat(tmp_path, stm32_elf):
 
 
 def test_two_emulators_share_the_work_and_survive_a_dead_one(tmp_path, stm32_elf):
-    from hil.search import pool
-
     boards = [get_board("qemu-f446"), get_board("qemu-f446")]
     killed = []
     original = pool.BoardSlot.run
@@ -192,3 +193,33 @@ def test_two_emulators_share_the_work_and_survive_a_dead_one(tmp_path, stm32_elf
     assert used == {"qemu-f446#0", "qemu-f446#1"}
     assert sum(s["run"]["board_restarts"].values()) >= 1
     assert s["run"]["parallel_speedup"] > 1.0
+
+
+def test_a_child_outlives_the_thread_that_spawned_it():
+    started = []
+    t = threading.Thread(target=lambda: started.append(spawn(["sleep", "30"])))
+    t.start()
+    t.join()
+    try:
+        time.sleep(0.5)  # the kernel's parent-death signal, if tied to that thread, has arrived by now
+        assert started[0].poll() is None, f"child died with its spawning thread (code {started[0].returncode})"
+    finally:
+        stop(started[0])
+
+
+def test_fault_free_search_keeps_one_emulator_per_board(tmp_path, stm32_elf, monkeypatch):
+    seen: list[set[int]] = []
+    original = pool.BoardSlot.run
+
+    def run_and_look(self, job):
+        result = original(self, job)
+        seen.append(qemu_pids(parent=os.getpid()))
+        return result
+
+    monkeypatch.setattr(pool.BoardSlot, "run", run_and_look)
+    boards = [get_board("qemu-f446"), get_board("qemu-f446")]
+    s = run_search(ToyProblem(), boards, _settings(3), tmp_path, {"task": "toy"}, "accuracy", progress=False)
+    assert s["run"]["board_restarts"] == {"qemu-f446#0": 0, "qemu-f446#1": 0}
+    assert len(s["run"]["generations"]) == 4 and len(seen) > 8
+    assert len(set().union(*seen)) == 2, f"emulators started during the run: {sorted(set().union(*seen))}"
+    assert qemu_pids(parent=os.getpid()) == set()  # and all stopped at its end

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 
 import pytest
 
 from hil.cli import main
+from tests.test_cli import alive, qemu_pids
+from tests.test_search import ROOT, _rows
 
 
 def test_small_search_on_digits_with_two_emulated_boards(tmp_path, stm32_elf, capsys):
@@ -50,3 +56,29 @@ def test_bad_search_options_are_one_line(argv, wanted, tmp_path, capsys):
     assert main(["search", *argv, "--out", str(tmp_path / "s")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("hil: error:") and wanted in err[0], err
+
+
+def test_killed_search_takes_its_emulator_along(tmp_path, stm32_elf):
+    """kill -9 of a `hil search` process (only it, not its group): the kernel stops its QEMU."""
+    out = tmp_path / "s"
+    cmd = [sys.executable, "-m", "hil.cli", "search", "--budget", "64kB", "--task", "motions", "--population", "8",
+           "--generations", "3", "--seed", "1", "--out", str(out), "--json"]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    emulators: set[int] = set()
+    try:
+        deadline = time.monotonic() + 180
+        while (_rows(out / "search.db") < 10 or not emulators) and proc.poll() is None and time.monotonic() < deadline:
+            emulators = qemu_pids(parent=proc.pid)
+            time.sleep(0.05)
+        assert proc.poll() is None and emulators, "the search ended (or never started a board) before the kill"
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while alive(emulators) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(emulators), f"QEMU {sorted(alive(emulators))} outlived its killed hil search"
+    finally:
+        proc.kill()
+        for pid in alive(emulators):
+            os.kill(pid, 9)

@@ -7,6 +7,7 @@ hil/cli.py wires it in with `add_search_parser(sub)`; errors are HilErrors, prin
 from __future__ import annotations
 
 import json
+import re
 
 from rich.console import Console
 from rich.table import Table
@@ -36,19 +37,33 @@ def pareto_table(summary: dict, front: list[dict], metric: str, budget_bytes: in
     return t
 
 
-def cmd_search(args) -> None:
+def _checked_options(args):
+    """Every option checked before any work (a bad --out or a damaged store too): (budget, objectives, boards)."""
     from hil.boards import get_board
+    from hil.outputs import writable_dir
     from hil.search.budget import parse_budget
     from hil.search.nsga import Settings, parse_objectives
-    from hil.search.problem import MpGruProblem
-    from hil.search.run import run_search
+    from hil.search.store import Store
     from hil.tasks import get_task
 
     budget = parse_budget(args.budget)
     objectives = parse_objectives(args.objectives)
     boards = [get_board(b) for b in (args.board or ["qemu-f446"])]
-    get_task(args.task)  # bad options are reported before any work
+    get_task(args.task)
     Settings(args.population, args.generations, args.seed, 0, objectives, budget).check()
+    writable_dir(args.out)
+    with Store(args.out / "search.db"):
+        pass
+    return budget, objectives, boards
+
+
+def cmd_search(args) -> None:
+    from hil.errors import BudgetError
+    from hil.search.nsga import Settings
+    from hil.search.problem import MpGruProblem
+    from hil.search.run import run_search
+
+    budget, objectives, boards = _checked_options(args)
     console = Console(stderr=True)
     console.print(
         f"search: task {args.task}, budget {format_bytes(budget)}, boards {', '.join(b.name for b in boards)}"
@@ -59,26 +74,41 @@ def cmd_search(args) -> None:
     identity = {"task": args.task, "model": problem.task.zoo_name, "val_limit": args.val_limit}
     summary = run_search(problem, boards, settings, args.out, identity, problem.task.metric_name,
                          problem.operators, console=console, progress=not args.json)  # fmt: skip
-    front = json.loads((args.out / "pareto.json").read_text())["front"]
     if args.json:
         print(json.dumps(summary, indent=2))
-        return
+    if summary["nothing_fits"]:
+        seen = summary["smallest_seen"]
+        raise BudgetError(f"nothing fits the budget of {format_bytes(budget)}: the smallest of "
+                          f"{summary['evaluations']} genomes evaluated needs {format_bytes(seen['size_bytes'])}; "
+                          f"results and store kept in {args.out}")  # fmt: skip
+    if not args.json:
+        front = json.loads((args.out / "pareto.json").read_text())["front"]
+        _print_table(summary, front, problem.task.metric_name, budget, args.out)
+
+
+def _print_table(summary: dict, front: list[dict], metric: str, budget: int, out_dir) -> None:
     out = Console()
-    out.print(pareto_table(summary, front, problem.task.metric_name, budget))
+    out.print(pareto_table(summary, front, metric, budget))
     run = summary["run"]
     best = summary.get("smallest_within_tolerance")
     if best is not None:
-        out.print(f"smallest within 1% of int8's {problem.task.metric_name}: {best['genome']} "
+        out.print(f"smallest within 1% of int8's {metric}: {best['genome']} "
                   f"({best['size_bytes']:,} B, {summary['size_reduction_vs_int8']:.1%} smaller than int8)")  # fmt: skip
+    elif "note" in summary:
+        out.print(summary["note"])
     out.print(f"{run['evaluated_now']} evaluations ({run['answered_from_store']} answered from the store) in "
               f"{run['wall_s']:.1f} s on {len(run['boards'])} board(s): {run['evaluations_per_minute_per_board']} "
-              f"per minute per board, parallel speed-up {run['parallel_speedup']}x; results in {args.out}")  # fmt: skip
+              f"per minute per board, parallel speed-up {run['parallel_speedup']}x; results in {out_dir}")  # fmt: skip
 
 
 def add_search_parser(subparsers) -> None:
     from pathlib import Path
 
     p = subparsers.add_parser("search", help="NSGA-II search of per-operator GRU bit widths under a flash budget")
+    # argparse reads a value that starts with '-' and is not a bare number ("--budget -5kB") as an option and
+    # stops with its own usage error; no option here looks like '-<digit>', so such a value goes to its option
+    # and parse_budget answers it in one line
+    p._negative_number_matcher = re.compile(r"^-\.?\d.*$")
     p.add_argument("--budget", required=True, help=BUDGET_HELP)
     p.add_argument("--task", default="se", help="se, vowels, motions or digits (default se)")
     p.add_argument("--board", action="append", metavar="B",

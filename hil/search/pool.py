@@ -1,4 +1,5 @@
-"""The boards a search measures on, used in parallel: one open session per board, one worker thread each.
+"""The boards a search measures on, used in parallel: one open session per board, one worker thread each,
+both kept for the whole search (the emulators are never restarted between generations).
 
 Uploads go over the open link (no reflash between candidates). A board whose link dies (an emulator
 killed, a cable pulled) is brought up again once and the candidate retried; a second failure stops
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
-import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Optional, TypeVar
 
 from hil.boards import Board
@@ -63,14 +64,14 @@ class BoardSlot:
 
 
 class BoardPool:
-    """Slots handed out to worker threads; at most one job per board at a time."""
+    """Slots and one worker thread per board, for the pool's whole life; at most one job per board at a time."""
 
     def __init__(self, slots: list[BoardSlot]):
         self.slots = slots
         self._idle: queue.Queue[BoardSlot] = queue.Queue()
         for s in slots:
             self._idle.put(s)
-        self._lock = threading.Lock()
+        self._workers = ThreadPoolExecutor(max_workers=len(slots), thread_name_prefix="board")
 
     def __len__(self) -> int:
         return len(self.slots)
@@ -83,7 +84,16 @@ class BoardPool:
         finally:
             self._idle.put(s)
 
+    def submit(self, job: Callable[[BoardSlot], T]) -> Future:
+        """job(slot) on a worker thread, with the first board that is free."""
+        return self._workers.submit(self._on_a_slot, job)
+
+    def _on_a_slot(self, job: Callable[[BoardSlot], T]) -> T:
+        with self.slot() as s:
+            return job(s)
+
     def close(self) -> None:
+        self._workers.shutdown(wait=True, cancel_futures=True)
         for s in self.slots:
             s.close()
 

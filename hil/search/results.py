@@ -3,7 +3,8 @@
 The front is the set of feasible evaluations no other feasible evaluation dominates on the run's
 objectives, over everything in the store (so it is the same whether the run went straight through
 or was resumed). summary.json names the smallest genome whose accuracy is within 1 % (relative) of
-the homogeneous 8-bit baseline's, and its size reduction against that baseline.
+the homogeneous 8-bit baseline's, and its size reduction against that baseline; only feasible genomes
+qualify, and a search where nothing fits the budget says so (`nothing_fits`, `smallest_seen`).
 """
 
 from __future__ import annotations
@@ -41,23 +42,39 @@ def baselines(evals: list[Evaluation], genome_length: int) -> dict[str, Evaluati
     return {k: v for k, v in found.items() if v is not None}
 
 
-def summary(evals: list[Evaluation], genome_length: int, metric: str) -> dict:
+def summary(evals: list[Evaluation], genome_length: int, metric: str, budget_bytes: int | None = None) -> dict:
+    """Counts, baselines and the smallest feasible genome within tolerance of int8 (never an infeasible one);
+    when nothing fits the budget, `nothing_fits` and the smallest genome seen instead."""
     base = baselines(evals, genome_length)
-    out = {"metric": metric, "tolerance_relative": TOLERANCE, "evaluations": len(evals),
+    feasible = [e for e in evals if e.feasible]
+    out = {"metric": metric, "tolerance_relative": TOLERANCE, "budget_bytes": budget_bytes, "evaluations": len(evals),
+           "feasible_evaluations": len(feasible), "nothing_fits": not feasible,
            "baselines": {k: _row(v) for k, v in base.items()}}  # fmt: skip
+    if not feasible:
+        if evals:
+            smallest = min(evals, key=_smallest_first)
+            within = f" of {budget_bytes:,} B" if budget_bytes is not None else ""
+            out["smallest_seen"] = _row(smallest)
+            out["note"] = (f"nothing fits the budget{within}: the smallest genome seen, {smallest.genome}, needs "
+                           f"{smallest.size_bytes:,} B")  # fmt: skip
+        return out
     ref = base.get("int8")
     if ref is None:
         out["note"] = "the 8-bit baseline was not evaluated"
         return out
-    floor = ref.accuracy - TOLERANCE * abs(ref.accuracy)
-    ok = [e for e in evals if e.accuracy >= floor]
-    best = min(ok, key=lambda e: (e.size_bytes, -e.accuracy))
-    out.update({
-        "accuracy_floor": floor,
-        "smallest_within_tolerance": _row(best),
-        "size_reduction_vs_int8": 1.0 - best.size_bytes / ref.size_bytes,
-    })  # fmt: skip
+    out["accuracy_floor"] = floor = ref.accuracy - TOLERANCE * abs(ref.accuracy)
+    ok = [e for e in feasible if e.accuracy >= floor]
+    if not ok:
+        out["note"] = f"no feasible genome within {TOLERANCE:.0%} of int8's {metric}"
+        return out
+    best = min(ok, key=_smallest_first)
+    out["smallest_within_tolerance"] = _row(best)
+    out["size_reduction_vs_int8"] = 1.0 - best.size_bytes / ref.size_bytes
     return out
+
+
+def _smallest_first(e: Evaluation) -> tuple:
+    return (e.size_bytes, -e.accuracy)
 
 
 def _row(e: Evaluation) -> dict:
@@ -70,7 +87,8 @@ _CSV = ("genome", "accuracy", "size_bytes", "cycles", "energy_uj", "counter", "e
 
 
 def write_results(out: Path, evals: list[Evaluation], objectives: Sequence[str], genome_length: int,
-                  metric: str, operators: Sequence[str] = (), title: str = "", run: dict | None = None) -> dict:  # fmt: skip
+                  metric: str, operators: Sequence[str] = (), title: str = "", run: dict | None = None,
+                  budget_bytes: int | None = None) -> dict:  # fmt: skip
     """Write pareto.json, pareto.csv, pareto.png and summary.json into `out`; returns the summary.
     `run` (how the search went: timings, boards, speed-up) is stored in the summary as "run"."""
     out = Path(out)
@@ -83,7 +101,7 @@ def write_results(out: Path, evals: list[Evaluation], objectives: Sequence[str],
         w.writerow(_CSV)
         for e in front:
             w.writerow([getattr(e, c) for c in _CSV])
-    s = summary(evals, genome_length, metric)
+    s = summary(evals, genome_length, metric, budget_bytes)
     s["front_size"] = len(front)
     if run is not None:
         s["run"] = run

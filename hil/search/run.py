@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from hil.boards import Board
+from hil.outputs import writable_dir
 from hil.search.nsga import Settings, first_front, nsga2
 from hil.search.pool import BoardPool, BoardSlot
 from hil.search.results import write_results
@@ -39,8 +40,7 @@ def run_search(problem: Problem, boards: list[Board], settings: Settings, out: P
     """Run (or resume) NSGA-II; write the results into `out`. `identity` holds what makes two runs the
     same search (task, model, ...); with the settings it is checked against a store being resumed."""
     console = console or Console(stderr=True)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = writable_dir(out)
     with Store(out / "search.db") as store:
         stored_before = store.count()
         # --generations may grow between runs: a longer run continues the same replayed history
@@ -69,22 +69,28 @@ def run_search(problem: Problem, boards: list[Board], settings: Settings, out: P
         with BoardPool(slots) as pool, bar:
             runner = Runner(store, problem, pool, settings.budget_bytes, on_evaluation)
             nsga2(settings, runner.evaluate, on_generation)
-        wall_s = time.perf_counter() - t0
-        minutes = wall_s / 60
-        run = {
-            "resumed": resumed,
-            "stored_before": stored_before,
-            "evaluated_now": runner.evaluated,
-            "answered_from_store": counts["cached"],
-            "wall_s": round(wall_s, 2),
-            "boards": [s.name for s in slots],
-            "board_restarts": {s.name: s.restarts for s in slots},
-            "evaluations_per_minute": round(runner.evaluated / minutes, 2) if minutes > 0 else None,
-            "evaluations_per_minute_per_board": round(runner.evaluated / minutes / len(slots), 2) if minutes else None,
-            # how many boards' worth of work ran at once: summed evaluation time over wall time
-            "parallel_speedup": round(runner.busy_s / wall_s, 2) if wall_s > 0 else None,
-            "generations": history,
-        }
+        run = _run_figures(runner, slots, time.perf_counter() - t0, resumed=resumed, stored_before=stored_before,
+                           cached=counts["cached"], history=history)  # fmt: skip
         return write_results(out, store.all(), settings.objectives, settings.genome_length, metric, operators,
                              title=f"{identity.get('task', '')} · budget {settings.budget_bytes:,} B",
-                             run=run)  # fmt: skip
+                             run=run, budget_bytes=settings.budget_bytes)  # fmt: skip
+
+
+def _run_figures(runner: Runner, slots: list[BoardSlot], wall_s: float, resumed: bool, stored_before: int,
+                 cached: int, history: list[dict]) -> dict:  # fmt: skip
+    """How the search went (summary.json's "run"): work, time, boards, throughput, speed-up."""
+    minutes = wall_s / 60
+    return {
+        "resumed": resumed,
+        "stored_before": stored_before,
+        "evaluated_now": runner.evaluated,
+        "answered_from_store": cached,
+        "wall_s": round(wall_s, 2),
+        "boards": [s.name for s in slots],
+        "board_restarts": {s.name: s.restarts for s in slots},
+        "evaluations_per_minute": round(runner.evaluated / minutes, 2) if minutes > 0 else None,
+        "evaluations_per_minute_per_board": round(runner.evaluated / minutes / len(slots), 2) if minutes else None,
+        # how many boards' worth of work ran at once: summed evaluation time over wall time
+        "parallel_speedup": round(runner.busy_s / wall_s, 2) if wall_s > 0 else None,
+        "generations": history,
+    }

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, wait
 from typing import Callable, Optional, Protocol
 
 from hil.energy.model import energy_uj
 from hil.search.genome import genome_key
-from hil.search.pool import BoardPool
+from hil.search.pool import BoardPool, BoardSlot
 from hil.search.store import Evaluation, Store
 
 
@@ -57,38 +57,37 @@ class Runner:
 
     def _run(self, genomes: list[tuple[int, ...]]) -> dict[str, Evaluation]:
         out = {}
-        with ThreadPoolExecutor(max_workers=len(self.pool), thread_name_prefix="board") as ex:
-            pending = {ex.submit(self._one, g) for g in genomes}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for f in done:
-                    if f.exception() is not None:
-                        for p in pending:
-                            p.cancel()
-                        raise f.exception()
-                    e = f.result()
-                    self.store.put(e)  # durable before anything else happens
-                    out[e.genome] = e
-                    with self._lock:
-                        self.evaluated += 1
-                        self.busy_s += e.busy_s
-                    self.on_evaluation(e, False)
+        pending = {self.pool.submit(lambda slot, g=g: self._one(slot, g)) for g in genomes}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for f in done:
+                if f.exception() is not None:
+                    for p in pending:
+                        p.cancel()
+                    wait(pending)  # the jobs already on a board end before the error leaves
+                    raise f.exception()
+                e = f.result()
+                self.store.put(e)  # durable before anything else happens
+                out[e.genome] = e
+                with self._lock:
+                    self.evaluated += 1
+                    self.busy_s += e.busy_s
+                self.on_evaluation(e, False)
         return out
 
-    def _one(self, genome: tuple[int, ...]) -> Evaluation:
-        with self.pool.slot() as slot:
-            started, t0 = time.time(), time.perf_counter()
-            cand = self.problem.build(genome)
-            acc = float(self.problem.accuracy(cand))
-            e = Evaluation(genome=genome_key(genome), accuracy=acc, size_bytes=int(cand.size_bytes),
-                           feasible=cand.size_bytes <= self.budget_bytes, started=started,
-                           extra=dict(getattr(cand, "extra", {})))  # fmt: skip
-            if e.feasible:
-                cycles = float(slot.run(lambda s: self.problem.cycles(s, cand)))
-                counter = slot.session().board_info.counter
-                e.cycles, e.board, e.counter = cycles, slot.name, counter
-                if slot.board.energy is not None:
-                    e.energy_uj, e.energy_source = energy_uj(round(cycles), slot.board), "model"
-            e.finished = time.time()
-            e.busy_s = time.perf_counter() - t0
-            return e
+    def _one(self, slot: BoardSlot, genome: tuple[int, ...]) -> Evaluation:
+        started, t0 = time.time(), time.perf_counter()
+        cand = self.problem.build(genome)
+        acc = float(self.problem.accuracy(cand))
+        e = Evaluation(genome=genome_key(genome), accuracy=acc, size_bytes=int(cand.size_bytes),
+                       feasible=cand.size_bytes <= self.budget_bytes, started=started,
+                       extra=dict(getattr(cand, "extra", {})))  # fmt: skip
+        if e.feasible:
+            cycles = float(slot.run(lambda s: self.problem.cycles(s, cand)))
+            counter = slot.session().board_info.counter
+            e.cycles, e.board, e.counter = cycles, slot.name, counter
+            if slot.board.energy is not None:
+                e.energy_uj, e.energy_source = energy_uj(round(cycles), slot.board), "model"
+        e.finished = time.time()
+        e.busy_s = time.perf_counter() - t0
+        return e

@@ -10,12 +10,13 @@ settings is refused rather than mixed into the same front.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
 
 from hil.errors import ConfigError
+from hil.search import storefile
+from hil.search.storefile import sqlite_errors
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -65,12 +66,22 @@ class Evaluation:
 
 
 class Store:
+    """The store in `path` (a new one when the file is missing or empty). A file that is not an intact
+    store, or rows that are not what the store wrote, are ConfigErrors naming the file."""
+
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None)  # autocommit: each write is durable
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"{self.path}: wanted a folder hil can create for the store ({exc.strerror})") from None
+        self.db = storefile.open_store(self.path, _SCHEMA)
+
+    def _reading(self):
+        return sqlite_errors(self.path, "a readable hil search store")
+
+    def _writing(self):
+        return sqlite_errors(self.path, "a hil search store that takes new records")
 
     def close(self) -> None:
         self.db.close()
@@ -83,15 +94,18 @@ class Store:
 
     def check_settings(self, settings: dict) -> bool:
         """Record the run's settings, or check them against a stored run. True when resuming."""
-        stored = dict(self.db.execute("SELECT key, value FROM settings"))
+        with self._reading():
+            rows = self.db.execute("SELECT key, value FROM settings").fetchall()
+        stored = {k: storefile.setting_value(self.path, k, v) for k, v in rows}
         if not stored:
-            self.db.executemany("INSERT INTO settings VALUES (?, ?)",
-                                [(k, json.dumps(v, sort_keys=True)) for k, v in settings.items()])  # fmt: skip
+            with self._writing():
+                self.db.executemany("INSERT INTO settings VALUES (?, ?)",
+                                    [(k, json.dumps(v, sort_keys=True)) for k, v in settings.items()])  # fmt: skip
             return False
         for key, value in settings.items():
-            if key in stored and json.loads(stored[key]) != value:
+            if key in stored and stored[key] != value:
                 raise ConfigError(
-                    f"{self.path}: wanted the settings of the stored search ({key} = {json.loads(stored[key])}), "
+                    f"{self.path}: wanted the settings of the stored search ({key} = {stored[key]}), "
                     f"got {key} = {value}; use another --out to start a new search"
                 )
         return True
@@ -101,35 +115,35 @@ class Store:
         row["extra"] = json.dumps(row["extra"], sort_keys=True)
         row["feasible"] = int(row["feasible"])
         cols = ", ".join(row)
-        self.db.execute(f"INSERT OR IGNORE INTO evaluations ({cols}) VALUES ({', '.join('?' * len(row))})",
-                        list(row.values()))  # fmt: skip
+        with self._writing():
+            self.db.execute(f"INSERT OR IGNORE INTO evaluations ({cols}) VALUES ({', '.join('?' * len(row))})",
+                            list(row.values()))  # fmt: skip
 
     def get(self, genome: str) -> Optional[Evaluation]:
-        cur = self.db.execute("SELECT * FROM evaluations WHERE genome = ?", (genome,))
-        row = cur.fetchone()
-        return None if row is None else self._evaluation(cur, row)
+        found = self._evaluations("WHERE genome = ?", (genome,))
+        return found[0] if found else None
 
     def all(self) -> list[Evaluation]:
-        cur = self.db.execute("SELECT * FROM evaluations ORDER BY finished")
-        return [self._evaluation(cur, row) for row in cur.fetchall()]
+        return self._evaluations("ORDER BY finished")
 
     def count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+        with self._reading():
+            return self.db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
 
-    @staticmethod
-    def _evaluation(cur, row) -> Evaluation:
-        d = {c[0]: v for c, v in zip(cur.description, row)}
-        d["extra"] = json.loads(d["extra"])
-        d["feasible"] = bool(d["feasible"])
-        return Evaluation(**d)
+    def _evaluations(self, where: str, args: tuple = ()) -> list[Evaluation]:
+        columns = ", ".join(storefile.EVALUATION_COLUMNS)
+        with self._reading():
+            rows = self.db.execute(f"SELECT {columns} FROM evaluations {where}", args).fetchall()
+        return [Evaluation(**storefile.evaluation(self.path, dict(zip(storefile.EVALUATION_COLUMNS, r)))) for r in rows]
 
     def put_generation(self, generation: int, population: list[str], front: list[str], evaluations: int,
                        finished: float) -> None:  # fmt: skip
-        self.db.execute("INSERT OR REPLACE INTO generations VALUES (?, ?, ?, ?, ?)",
-                        (generation, json.dumps(population), json.dumps(front), evaluations, finished))  # fmt: skip
+        with self._writing():
+            self.db.execute("INSERT OR REPLACE INTO generations VALUES (?, ?, ?, ?, ?)",
+                            (generation, json.dumps(population), json.dumps(front), evaluations, finished))  # fmt: skip
 
     def generations(self) -> list[dict]:
-        rows = self.db.execute("SELECT generation, population, front, evaluations, finished FROM generations "
-                               "ORDER BY generation").fetchall()  # fmt: skip
-        return [{"generation": g, "population": json.loads(p), "front": json.loads(f), "evaluations": n,
-                 "finished": t} for g, p, f, n, t in rows]  # fmt: skip
+        with self._reading():
+            rows = self.db.execute("SELECT generation, population, front, evaluations, finished FROM generations "
+                                   "ORDER BY generation").fetchall()  # fmt: skip
+        return [storefile.generation(self.path, row) for row in rows]
