@@ -29,7 +29,9 @@ from hil.link.protocol import (
     Cmd,
     Event,
     Status,
+    cmd_name,
     parse_stream_hops,
+    reply_type,
     stream_reason,
 )
 from hil.link.transport import Port, open_url
@@ -138,12 +140,12 @@ class Session:
                 if cmd == Cmd.HELLO:  # met a board still booting: it may have missed the request
                     raise _Retransmit()
                 raise BoardResetError(
-                    f"board on {self.url} reset ({cause}) while answering {cmd.name}", reset_cause=cause
+                    f"board on {self.url} reset ({cause}) while answering {cmd_name(cmd)}", reset_cause=cause
                 )
             if frame.seq == SEQ_NONE and frame.type == TYPE_REPLY | Cmd.NONE:
                 self.counters.board_reported_errors += 1
                 raise _Retransmit()
-            if frame.seq == seq and frame.type == TYPE_REPLY | cmd:
+            if frame.seq == seq and frame.type == reply_type(cmd):
                 return frame
             self.counters.stale_frames += 1
         return None
@@ -169,14 +171,14 @@ class Session:
                 raise LinkError(f"link to {self.url} failed: {exc}") from None
             if reply is not None:
                 return reply
-        raise LinkError(f"no reply to {cmd.name} from {self.url} after {tries} tries of {timeout_s:.1f} s")
+        raise LinkError(f"no reply to {cmd_name(cmd)} from {self.url} after {tries} tries of {timeout_s:.1f} s")
 
     def request(self, cmd: Cmd, payload: bytes = b"", reply_bytes: int = 0, retry: bool = True) -> bytes:
         """Like exchange, but a status other than OK raises DeviceError."""
         reply = self.exchange(cmd, payload, reply_bytes, retry)
         if reply.status != Status.OK:
             raise DeviceError(
-                f"board on {self.url} answered {cmd.name} with {Status.describe(reply.status)}",
+                f"board on {self.url} answered {cmd_name(cmd)} with {Status.describe(reply.status)}",
                 status=reply.status,
                 payload=reply.payload,
             )
