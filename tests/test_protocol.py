@@ -6,7 +6,7 @@ import zlib
 
 import pytest
 
-from hil.errors import ConfigError, DeviceError
+from hil.errors import ConfigError, DeviceError, LinkError
 from hil.link.protocol import MAX_PAYLOAD, TYPE_REPLY, Cmd, Status
 from tests.graphs import mlp_model
 
@@ -176,3 +176,22 @@ def test_spin_counter_is_exact_on_the_emulator(stm32_elf):
     with open_board("qemu-f446") as session:  # and identical after a fresh boot
         assert session.spin(1000) == a
 
+
+def test_a_second_client_of_a_busy_emulator_is_told_another_client_holds_the_link(stm32_elf):
+    """QEMU's socket serves one client: a second one connects (the kernel queues it) and hears nothing until
+    the first leaves, so its HELLO times out; the error must say why, not only "no reply to HELLO"."""
+    from hil.boards import get_board
+    from hil.link.session import Session
+    from hil.targets.qemu import Emulator
+
+    with Emulator(get_board("qemu-f446"), stm32_elf, wait_for_client=False) as emulator:
+        first = emulator.connect(expect_boot=False)
+        with pytest.raises(LinkError) as err:
+            Session.connect(emulator.url, timeout_s=0.3, tries=2)
+        message = str(err.value)
+        assert message.startswith(f"no reply to HELLO from {emulator.url} after 2 tries") and "\n" not in message
+        assert "the board's link is held by another client" in message
+        assert first.echo(b"first") == b"first"
+        first.close()
+        with Session.connect(emulator.url) as second:  # served once the first client has gone
+            assert second.echo(b"second") == b"second"

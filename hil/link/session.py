@@ -34,7 +34,7 @@ from hil.link.protocol import (
     reply_type,
     stream_reason,
 )
-from hil.link.transport import Port, open_url
+from hil.link.transport import Port, open_url, silent_link_hint
 
 # Slowest link we serve: a real ST-LINK VCP carries ~11 KiB/s; allow half that.
 _LINK_FLOOR_BYTES_PER_S = 5_000
@@ -49,6 +49,7 @@ class LinkCounters:
     corrupt_frames: int = 0
     stale_frames: int = 0
     board_reported_errors: int = 0
+    received_bytes: int = 0
     events: list = field(default_factory=list)
 
 
@@ -116,6 +117,7 @@ class Session:
             except (serial.SerialException, OSError) as exc:
                 raise LinkError(f"link to {self.url} failed: {exc}") from None
             if data:
+                self.counters.received_bytes += len(data)
                 self._pending.extend(self._reader.feed(data))
 
     def _boot_cause(self, frame: framing.Frame) -> str | None:
@@ -171,7 +173,8 @@ class Session:
                 raise LinkError(f"link to {self.url} failed: {exc}") from None
             if reply is not None:
                 return reply
-        raise LinkError(f"no reply to {cmd_name(cmd)} from {self.url} after {tries} tries of {timeout_s:.1f} s")
+        silence = f"no reply to {cmd_name(cmd)} from {self.url} after {tries} tries of {timeout_s:.1f} s"
+        raise LinkError(silence + ("" if self.counters.received_bytes else silent_link_hint(self.port)))
 
     def request(self, cmd: Cmd, payload: bytes = b"", reply_bytes: int = 0, retry: bool = True) -> bytes:
         """Like exchange, but a status other than OK raises DeviceError."""
