@@ -1,68 +1,27 @@
-"""A bounded libFuzzer run of the firmware's frame receiver and dispatcher.
+"""Bounded libFuzzer runs of the firmware's frame receiver and dispatcher and of its model loader, from the
+committed seeds (firmware/fuzz/seeds/, made by tests/fuzz/firmware_seeds.py), and the seeds themselves:
+each one reaches on the fuzz harness the state it is made for.
 
-The same target runs for longer by hand: `make fuzz-long` (FUZZ_SECONDS=600)."""
+The same targets run for longer by hand: `make fuzz-long` (FUZZ_SECONDS=600)."""
 
 import os
+import re
+import shutil
 import struct
 import subprocess
 
 import numpy as np
 import pytest
 
-from hil.link.protocol import Cmd
+from hil.link.protocol import MAX_PAYLOAD, Cmd, Status
+from hil.paths import firmware_dir
 from hil.targets import firmware
+from tests.fuzz import firmware_seeds
+from tests.fuzz.firmware_seeds import Request, link_seeds, seeds_dir, stream_config, stream_model, structured, upload
 
 RUNS = 150_000
-
-
-def _structured(*requests) -> bytes:
-    """A fuzz input in the harness's structured mode: (type, payload) requests sent as valid frames."""
-    out = bytearray([1])
-    for cmd, payload in requests:
-        size = bytes([len(payload)]) if len(payload) < 255 else b"\xff" + struct.pack("<H", len(payload))
-        out += bytes([cmd]) + size + payload
-    return bytes(out)
-
-
-def _stream_seed() -> bytes:
-    """Upload a 161-bin stateless mask model (a 1x1 depthwise conv), start a stream, stream 2 hops."""
-    import zlib
-
-    from hil.compile import synth
-    from hil.compile.compiler import compile_graph
-    from hil.dsp.config import StreamConfig
-
-    model = compile_graph(synth.depthwise(1, 1, 161, k=(1, 1)))
-    blob, f, m = model.blob, model.inputs[0], model.outputs[0]
-    config = StreamConfig(0, 0, 1.0 / f.scale, f.zero_point, m.scale, m.zero_point).pack()
-    hops = (np.arange(320, dtype=np.int16) * 97).tobytes()
-    return _structured(
-        (Cmd.MODEL_BEGIN, struct.pack("<II", len(blob), zlib.crc32(blob))),
-        (Cmd.MODEL_CHUNK, struct.pack("<I", 0) + blob),
-        (Cmd.MODEL_END, b""),
-        (Cmd.STREAM_HOPS, hops[:320]),
-        (Cmd.STREAM_BEGIN, config),
-        (Cmd.STREAM_HOPS, hops),
-        (Cmd.STREAM_BEGIN, config[:3] + b"\x01" + config[4:]),
-    )
-
-
-SEEDS = {
-    "hello": _structured((Cmd.HELLO, struct.pack("<H", 0x0100)), (Cmd.INFO, b"")),
-    "echo": _structured((Cmd.ECHO, b"abc\x00def"), (Cmd.SINK, b"\x00" * 40), (Cmd.SOURCE, struct.pack("<H", 300))),
-    "spin": _structured((Cmd.SPIN, struct.pack("<I", 10))),
-    "upload": _structured(
-        (Cmd.MODEL_BEGIN, struct.pack("<II", 4, 0xB63CFBCD)),
-        (Cmd.MODEL_CHUNK, struct.pack("<I", 0) + b"abcd"),
-        (Cmd.MODEL_END, b""),
-        (Cmd.MODEL_INFO, b""),
-        (Cmd.INVOKE, b"\x01\x02"),
-        (Cmd.PROFILE, b""),
-    ),
-    "reset": _structured((Cmd.ECHO, b"x"), (Cmd.RESET, b""), (Cmd.ECHO, b"y")),
-    "raw": b"\x00garbage\x00\x05\x01\x02\x03\x04\x00",
-    "stream": _stream_seed(),
-}
+LINK_SEEDS = link_seeds()
+LOADER_SEEDS = sorted(firmware_seeds.loader_graphs())
 
 
 @pytest.fixture(scope="module")
@@ -70,10 +29,15 @@ def fuzzer():
     return firmware.build("fuzz")
 
 
+@pytest.fixture(scope="module")
+def loader_fuzzer():
+    return firmware.build("fuzz_loader")
+
+
 @pytest.fixture
 def corpus(tmp_path):
-    for name, data in SEEDS.items():
-        (tmp_path / name).write_bytes(data)
+    """A working corpus holding the committed link seeds: the fuzzer writes here, never into the seeds."""
+    shutil.copytree(seeds_dir("link"), tmp_path, dirs_exist_ok=True)
     return tmp_path
 
 
@@ -82,6 +46,68 @@ def _run(fuzzer, *args, env=None, artifacts=None):
     prefix = [f"-artifact_prefix={artifacts}/"] if artifacts else []
     return subprocess.run([str(fuzzer), *prefix, *map(str, args)], capture_output=True, text=True, timeout=600,
                           env=env)  # fmt: skip
+
+
+def _trace(fuzzer, seed, artifacts) -> list[dict]:
+    """One seed through a harness with HIL_FUZZ_TRACE=1: its trace lines as {"event": ..., field: value}."""
+    proc = _run(fuzzer, "-detect_leaks=0", seed, env=dict(os.environ, HIL_FUZZ_TRACE="1"), artifacts=artifacts)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return [{"event": line.split()[0], **dict(re.findall(r"(\w+)=(\S*)", line))} for line in proc.stdout.splitlines()]
+
+
+def _replies(trace: list[dict], wanted) -> list[tuple]:
+    """The trace's replies, told as precisely as `wanted` (firmware_seeds.Reply) tells what is meant."""
+    got = [line for line in trace if line["event"] == "reply"]
+    out = []
+    for line, want in zip(got, wanted):
+        head = bytes.fromhex(line["head"])[: len(want.head)]
+        length = int(line["len"]) if want.length is not None else None
+        out.append((line["type"], Status.describe(int(line["status"])), head.hex(), length))
+    return out + [("unmeant reply", line["type"]) for line in got[len(wanted) :]]
+
+
+def test_committed_seeds_are_what_the_generator_makes():
+    for target in firmware_seeds.TARGETS:
+        assert firmware_seeds.stale(target) == [], "run `python -m tests.fuzz.firmware_seeds` and commit the seeds"
+
+
+@pytest.mark.parametrize("name", sorted(LINK_SEEDS))
+def test_link_seed_reaches_its_state_on_the_harness(fuzzer, name, tmp_path):
+    """Every request of the seed is sent as one request (no payload cut at the frame limit) and gets the reply
+    the seed is made for: OK, or the error status it means to reach."""
+    seed = LINK_SEEDS[name]
+    trace = _trace(fuzzer, seeds_dir("link") / name, tmp_path)
+    assert sum(line["event"] == "request" for line in trace) == seed.requests
+    wanted = [(f"0x{r.type:02x}", Status.describe(r.status), r.head.hex(), r.length) for r in seed.replies]
+    assert _replies(trace, seed.replies) == wanted
+
+
+def test_stream_seed_streams_on_the_harness(fuzzer, tmp_path):
+    """The stream seed's 5,016-byte model goes up in two chunks, loads, a stream begins and its hops are answered
+    (it once put the blob in one 5,020-byte MODEL_CHUNK, which the harness cut at 4,096 bytes)."""
+    trace = _trace(fuzzer, seeds_dir("link") / "stream", tmp_path)
+    ok = [(int(r["type"], 16) & 0x7F, r) for r in trace if r["event"] == "reply" and r["status"] == str(Status.OK)]
+    assert [cmd for cmd, _ in ok][:4] == [Cmd.MODEL_BEGIN, Cmd.MODEL_CHUNK, Cmd.MODEL_CHUNK, Cmd.MODEL_END]
+    assert any(cmd == Cmd.MODEL_INFO and r["head"].startswith("02") for cmd, r in ok)  # 2: loaded
+    assert any(cmd == Cmd.STREAM_BEGIN for cmd, _ in ok)
+    assert any(cmd == Cmd.STREAM_HOPS and r["len"] == "680" for cmd, r in ok)  # 2 hops of 340 B
+
+
+@pytest.mark.parametrize("name", LOADER_SEEDS)
+def test_loader_seed_loads_and_runs_on_the_harness(loader_fuzzer, name, tmp_path):
+    trace = _trace(loader_fuzzer, seeds_dir("loader") / name, tmp_path)
+    assert [line["event"] for line in trace] == ["load", "invoke"]
+    assert trace[0]["status"] == trace[1]["status"] == str(Status.OK)
+    assert int(trace[1]["input"]) > 0 and int(trace[1]["output"]) > 0
+
+
+def test_seed_requests_never_pass_one_frame():
+    with pytest.raises(ValueError, match="a frame carries 4096 B"):
+        structured(Request(Cmd.MODEL_CHUNK, bytes(4 + 5016)))
+    blob = bytes(range(256)) * 20
+    chunks = [r for r in upload(blob) if r.cmd == Cmd.MODEL_CHUNK]
+    assert len(chunks) == 2 and all(len(r.payload) <= MAX_PAYLOAD for r in chunks)
+    assert b"".join(r.payload[4:] for r in chunks) == blob
 
 
 def test_frame_parser_fuzz_run_finds_nothing(fuzzer, corpus):
@@ -93,7 +119,7 @@ def test_frame_parser_fuzz_run_finds_nothing(fuzzer, corpus):
 def test_seeds_replay_cleanly(fuzzer, corpus):
     proc = _run(fuzzer, *sorted(corpus.iterdir()))
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stderr.count("Executed") == len(SEEDS)
+    assert proc.stderr.count("Executed") == len(LINK_SEEDS)
 
 
 def test_reply_check_catches_a_broken_reply(fuzzer, corpus):
@@ -104,42 +130,35 @@ def test_reply_check_catches_a_broken_reply(fuzzer, corpus):
     assert "deadly signal" in proc.stderr or "ABRT" in proc.stderr.upper()
 
 
-def test_model_loader_fuzz_run_finds_nothing(tmp_path):
+def test_model_loader_fuzz_run_finds_nothing(loader_fuzzer, tmp_path):
     """Mutated .hilm blobs (CRC fixed up) through the loader and interpreter under ASan."""
-    from hil.compile import synth
-    from hil.compile.compiler import compile_graph
-
-    exe = firmware.build("fuzz_loader")
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    seeds = [synth.mlp((40, 64, 10)), synth.mlp((16, 8), batch=3), synth.conv2d(4, 4, 8, 8, k=(3, 3)),
-             synth.conv2d(1, 6, 8, 16), synth.depthwise(1, 12, 8, dilation=2), synth.depthwise(3, 3, 4, k=(3, 3))]
-    from hil.mpgru import synth as mp_synth
-    from hil.mpgru.genome import OPERATORS
-
-    genome = tuple(int(b) for b in np.random.default_rng(5).integers(2, 9, len(OPERATORS)))
-    seeds += [mp_synth.mp_graph(mp_synth.random_layer(9, 7, genome, 5)), mp_synth.mp_graph(
-        mp_synth.random_layer(6, 5, (8,) * len(OPERATORS), 6), batch=2)]
-    for i, graph in enumerate(seeds):
-        (corpus / f"seed{i}").write_bytes(compile_graph(graph).blob)
-    proc = _run(exe, "-runs=40000", "-seed=1", "-max_len=65536", corpus, artifacts=tmp_path)
+    corpus = shutil.copytree(seeds_dir("loader"), tmp_path / "corpus")
+    proc = _run(loader_fuzzer, "-runs=40000", "-seed=1", "-max_len=65536", corpus, artifacts=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Done 40000 runs" in proc.stderr
 
 
+def test_fuzz_long_starts_from_the_committed_seeds(fuzzer, loader_fuzzer, tmp_path):
+    """`make fuzz-long` copies each target's seeds into its working corpus and never writes into the seeds."""
+    before = {p: p.read_bytes() for t in firmware_seeds.TARGETS for p in seeds_dir(t).iterdir()}
+    proc = subprocess.run(["make", "-C", str(firmware_dir()), "fuzz-long", "FUZZ_SECONDS=1", f"FUZZ_CORPUS={tmp_path}"],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for folder, names in (("corpus", LINK_SEEDS), ("corpus-loader", LOADER_SEEDS)):
+        assert set(names) <= {p.name for p in (tmp_path / folder).iterdir()}
+        assert f"seed corpus: files: {len(names)} " in proc.stderr
+    assert {p: p.read_bytes() for t in firmware_seeds.TARGETS for p in seeds_dir(t).iterdir()} == before
+
+
 def test_stream_seed_reaches_a_running_stream():
     """The seed's model and config are accepted (checked in the simulator), so mutations start from a live stream."""
-    from hil.compile import synth
-    from hil.compile.compiler import compile_graph
-    from hil.dsp.config import StreamConfig
-    from hil.link.protocol import Status
     from hil.sim import load_blob, stream_command
 
-    model = compile_graph(synth.depthwise(1, 1, 161, k=(1, 1)))
-    assert len(model.blob) + model.arena_bytes < 8192  # the harness's model region
+    model = stream_model()
+    assert len(model.blob) + model.arena_bytes < firmware_seeds.HARNESS_MODEL_REGION_BYTES
     load_blob(model.blob)
-    f, m = model.inputs[0], model.outputs[0]
-    status, _ = stream_command("begin", StreamConfig(0, 0, 1.0 / f.scale, f.zero_point, m.scale, m.zero_point).pack())
+    status, _ = stream_command("begin", stream_config(model))
     assert status == Status.OK
     status, reply = stream_command("hops", (np.arange(320, dtype=np.int16) * 97).tobytes())
     assert status == Status.OK and len(reply) == 2 * 340
+    assert struct.unpack("<H", stream_command("begin", stream_config(model, flags=1))[1]) == (12,)

@@ -6,8 +6,8 @@ import zlib
 
 import pytest
 
-from hil.errors import ConfigError, DeviceError
-from hil.link.protocol import MAX_PAYLOAD, Cmd, Status
+from hil.errors import ConfigError, DeviceError, LinkError
+from hil.link.protocol import MAX_PAYLOAD, TYPE_REPLY, Cmd, Status
 from tests.graphs import mlp_model
 
 
@@ -55,6 +55,18 @@ def test_unknown_command_is_an_error_reply(session):
     reply = session.exchange(0x55)
     assert reply.status == Status.UNKNOWN_CMD
     assert session.info().stats["unknown_cmds"] == 1
+    assert session.echo(b"still here") == b"still here"
+
+
+def test_a_frame_that_is_not_a_request_gets_an_error_reply_never_an_event(session):
+    """Replies are request | 0x80 and events 0xC0..0xFF, so requests are 0x00..0x3F; any other type gets NONE's
+    reply type with unknown_cmd and the frame's seq (0xC1 and 0x41 once came back as 0xC1, the BOOT event)."""
+    boots = list(session.counters.events)
+    for kind in (0xC1, 0x41, 0x81, 0x7F, 0xFF):
+        reply = session.exchange(kind)
+        assert (reply.type, reply.status) == (TYPE_REPLY | Cmd.NONE, Status.UNKNOWN_CMD), hex(kind)
+    assert session.counters.events == boots  # no reply was taken for a BOOT event
+    assert session.info().stats["unknown_cmds"] == 5
     assert session.echo(b"still here") == b"still here"
 
 
@@ -163,3 +175,23 @@ def test_spin_counter_is_exact_on_the_emulator(stm32_elf):
         assert session.exchange(Cmd.SPIN, struct.pack("<I", 10_000_001)).status == Status.BAD_ARG
     with open_board("qemu-f446") as session:  # and identical after a fresh boot
         assert session.spin(1000) == a
+
+
+def test_a_second_client_of_a_busy_emulator_is_told_another_client_holds_the_link(stm32_elf):
+    """QEMU's socket serves one client: a second one connects (the kernel queues it) and hears nothing until
+    the first leaves, so its HELLO times out; the error must say why, not only "no reply to HELLO"."""
+    from hil.boards import get_board
+    from hil.link.session import Session
+    from hil.targets.qemu import Emulator
+
+    with Emulator(get_board("qemu-f446"), stm32_elf, wait_for_client=False) as emulator:
+        first = emulator.connect(expect_boot=False)
+        with pytest.raises(LinkError) as err:
+            Session.connect(emulator.url, timeout_s=0.3, tries=2)
+        message = str(err.value)
+        assert message.startswith(f"no reply to HELLO from {emulator.url} after 2 tries") and "\n" not in message
+        assert "the board's link is held by another client" in message
+        assert first.echo(b"first") == b"first"
+        first.close()
+        with Session.connect(emulator.url) as second:  # served once the first client has gone
+            assert second.echo(b"second") == b"second"

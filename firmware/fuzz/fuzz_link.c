@@ -6,9 +6,17 @@
  *         means a u16 length follows, so STREAM_HOPS' 320-byte hops fit) that
  *         are sent as valid frames (correct COBS and CRC), so the fuzzer
  *         reaches every command handler, model upload and streaming included.
- * Every byte the firmware sends back must decode into a frame with a valid
- * CRC; anything else aborts. A RESET request jumps back here like a reboot. */
+ * Every byte the firmware sends back must decode into a reply frame (type
+ * 0x80..0xBF, never an event's) with a valid CRC; anything else aborts. A
+ * RESET request jumps back here like a reboot.
+ *
+ * HIL_FUZZ_TRACE=1 prints on stdout one line per request sent ("request
+ * type=0x11 seq=1 len=4100"), per reply ("reply type=0x91 status=0 seq=1
+ * len=4 head=<first 8 payload bytes in hex>") and per reset ("reset"):
+ * tests/test_fuzz.py checks with it that every committed seed reaches the
+ * state it is made for (tests/fuzz/firmware_seeds.py). */
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,12 +30,30 @@ static uint8_t out_frame[HIL_LINK_RX_CAPACITY + 1];
 static size_t out_len;
 static const hal_board_info_t info = {.board_id = "fuzz", .counter = HIL_COUNTER_NONE};
 
+static int trace = -1; /* HIL_FUZZ_TRACE set; -1: not looked up yet */
+
+static int tracing(void)
+{
+    if (trace < 0) {
+        trace = getenv("HIL_FUZZ_TRACE") != NULL;
+    }
+    return trace;
+}
+
 void hal_init(void) {}
 const hal_board_info_t *hal_board_info(void) { return &info; }
 int hal_serial_getc(void) { return -1; }
 void hal_idle(void) {}
 uint32_t hal_cycles(void) { return 0; }
-void hal_system_reset(hil_reset_cause_t cause) { (void)cause; longjmp(reset_point, 1); }
+void hal_system_reset(hil_reset_cause_t cause)
+{
+    (void)cause;
+    if (tracing()) {
+        printf("reset\n");
+        fflush(stdout);
+    }
+    longjmp(reset_point, 1);
+}
 
 void hal_model_region(uint8_t **base, size_t *size)
 {
@@ -38,6 +64,18 @@ void hal_model_region(uint8_t **base, size_t *size)
 /* HIL_FUZZ_BREAK_REPLIES=1 damages every reply before the check: the
  * suite uses it to prove the check can fail. */
 static int break_replies = -1;
+
+static void trace_reply(size_t body)
+{
+    size_t len = body - HIL_HEADER_BYTES;
+    printf("reply type=0x%02x status=%u seq=%u len=%zu head=", out_frame[0], out_frame[1],
+           (unsigned)(out_frame[2] | (out_frame[3] << 8)), len);
+    for (size_t i = 0; i < len && i < 8u; i++) {
+        printf("%02x", out_frame[HIL_HEADER_BYTES + i]);
+    }
+    printf("\n");
+    fflush(stdout);
+}
 
 static void check_reply(void)
 {
@@ -57,8 +95,11 @@ static void check_reply(void)
     size_t body = (size_t)n - HIL_CRC_BYTES;
     uint32_t crc = (uint32_t)out_frame[body] | ((uint32_t)out_frame[body + 1] << 8) |
                    ((uint32_t)out_frame[body + 2] << 16) | ((uint32_t)out_frame[body + 3] << 24);
-    if (crc != hil_crc32(0, out_frame, body) || (out_frame[0] & HIL_TYPE_REPLY) == 0u) {
+    if (crc != hil_crc32(0, out_frame, body) || (out_frame[0] & HIL_TYPE_EVENT) != HIL_TYPE_REPLY) {
         abort();
+    }
+    if (tracing()) {
+        trace_reply(body);
     }
 }
 
@@ -89,6 +130,10 @@ static void feed_sink(void *ctx, const uint8_t *bytes, size_t len)
 static void send_request(uint8_t type, uint16_t seq, const uint8_t *payload, size_t len)
 {
     static uint8_t frame[HIL_MAX_FRAME];
+    if (tracing()) {
+        printf("request type=0x%02x seq=%u len=%zu\n", type, (unsigned)seq, len);
+        fflush(stdout);
+    }
     frame[0] = type;
     frame[1] = 0;
     frame[2] = (uint8_t)seq;

@@ -2,8 +2,13 @@
  * The input is a .hilm blob; its CRC is fixed up first so that mutations reach
  * the structural checks instead of stopping at the checksum. Whatever loads is
  * then run once on zero input, so a check that lets a bad offset through shows
- * up as an out-of-bounds access. */
+ * up as an out-of-bounds access.
+ *
+ * HIL_FUZZ_TRACE=1 prints on stdout "load status=<hil_status_t>" and, for a
+ * blob that loads, "invoke input=<bytes> status=<hil_status_t> output=<bytes>":
+ * tests/test_fuzz.py checks with it that every committed seed loads and runs. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +22,25 @@
 
 uint32_t hal_cycles(void) { return 0; }
 
+static int trace = -1; /* HIL_FUZZ_TRACE set; -1: not looked up yet */
+
+/* Run a loaded model once on zeros; the input size it wants is found by trying. */
+static void invoke_once(void)
+{
+    static uint8_t in[4096], out[4096];
+    size_t out_len = 0;
+    uint32_t cycles;
+    size_t n = 0;
+    hil_status_t st = HIL_ERR_BAD_ARG;
+    for (; n <= 2048u && st == HIL_ERR_BAD_ARG; n++) {
+        st = hil_runtime_invoke(in, n, 0, out, sizeof(out), &out_len, &cycles);
+    }
+    if (trace) {
+        printf("invoke input=%zu status=%d output=%zu\n", n - 1u, (int)st, st == HIL_OK ? out_len : 0u);
+        fflush(stdout);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < HIL_CRC_START || size > REGION_BYTES) {
@@ -28,16 +52,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(blob, data, size);
     uint32_t crc = hil_crc32(0, blob + HIL_CRC_START, size - HIL_CRC_START);
     memcpy(blob + 12, &crc, 4);
-    if (hil_runtime_load(blob, size, arena, ARENA_BYTES) == HIL_OK) {
-        static uint8_t in[4096], out[4096];
-        size_t out_len;
-        uint32_t cycles;
-        for (size_t n = 0; n <= 2048; n += 1) { /* find the input size the model wants */
-            hil_status_t st = hil_runtime_invoke(in, n, 0, out, sizeof(out), &out_len, &cycles);
-            if (st != HIL_ERR_BAD_ARG) {
-                break;
-            }
-        }
+    if (trace < 0) {
+        trace = getenv("HIL_FUZZ_TRACE") != NULL;
+    }
+    hil_status_t st = hil_runtime_load(blob, size, arena, ARENA_BYTES);
+    if (trace) {
+        printf("load status=%d\n", (int)st);
+        fflush(stdout);
+    }
+    if (st == HIL_OK) {
+        invoke_once();
     }
     hil_runtime_unload();
     free(arena);

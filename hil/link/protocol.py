@@ -12,6 +12,7 @@ PROTO_VERSION = (1, 0)
 HEADER = struct.Struct("<BBH")  # type, status, seq
 CRC_BYTES = 4
 MAX_PAYLOAD = 4096
+TYPE_REQUEST_LIMIT = 0x40  # request types are 0x00..0x3F, so replies (type | TYPE_REPLY) never meet events
 TYPE_REPLY = 0x80
 TYPE_EVENT = 0xC0
 SEQ_NONE = 0xFFFF
@@ -35,6 +36,22 @@ class Cmd(enum.IntEnum):
     PROFILE = 0x21
     STREAM_BEGIN = 0x30
     STREAM_HOPS = 0x31
+
+
+def reply_type(cmd: int) -> int:
+    """The type of the board's reply to a frame of type cmd. A request (0x00..0x3F) is answered as
+    cmd | TYPE_REPLY (0x80..0xBF). Any other type is no request (0x41 | 0x80 and 0xC1 | 0x80 would both read
+    as the BOOT event 0xC1): the board answers it as NONE (0x80) with status UNKNOWN_CMD and the frame's
+    seq, so that no reply ever has an event's type (0xC0..0xFF)."""
+    return TYPE_REPLY | cmd if 0 <= cmd < TYPE_REQUEST_LIMIT else TYPE_REPLY | Cmd.NONE
+
+
+def cmd_name(cmd: int) -> str:
+    """A request type's name for messages: HELLO, or 0xC1 for a type that is not a command."""
+    try:
+        return Cmd(cmd).name
+    except ValueError:
+        return f"0x{cmd:02X}"
 
 
 class Event(enum.IntEnum):

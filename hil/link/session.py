@@ -29,10 +29,12 @@ from hil.link.protocol import (
     Cmd,
     Event,
     Status,
+    cmd_name,
     parse_stream_hops,
+    reply_type,
     stream_reason,
 )
-from hil.link.transport import Port, open_url
+from hil.link.transport import Port, open_url, silent_link_hint
 
 # Slowest link we serve: a real ST-LINK VCP carries ~11 KiB/s; allow half that.
 _LINK_FLOOR_BYTES_PER_S = 5_000
@@ -47,6 +49,7 @@ class LinkCounters:
     corrupt_frames: int = 0
     stale_frames: int = 0
     board_reported_errors: int = 0
+    received_bytes: int = 0
     events: list = field(default_factory=list)
 
 
@@ -114,6 +117,7 @@ class Session:
             except (serial.SerialException, OSError) as exc:
                 raise LinkError(f"link to {self.url} failed: {exc}") from None
             if data:
+                self.counters.received_bytes += len(data)
                 self._pending.extend(self._reader.feed(data))
 
     def _boot_cause(self, frame: framing.Frame) -> str | None:
@@ -138,12 +142,12 @@ class Session:
                 if cmd == Cmd.HELLO:  # met a board still booting: it may have missed the request
                     raise _Retransmit()
                 raise BoardResetError(
-                    f"board on {self.url} reset ({cause}) while answering {cmd.name}", reset_cause=cause
+                    f"board on {self.url} reset ({cause}) while answering {cmd_name(cmd)}", reset_cause=cause
                 )
             if frame.seq == SEQ_NONE and frame.type == TYPE_REPLY | Cmd.NONE:
                 self.counters.board_reported_errors += 1
                 raise _Retransmit()
-            if frame.seq == seq and frame.type == TYPE_REPLY | cmd:
+            if frame.seq == seq and frame.type == reply_type(cmd):
                 return frame
             self.counters.stale_frames += 1
         return None
@@ -169,14 +173,15 @@ class Session:
                 raise LinkError(f"link to {self.url} failed: {exc}") from None
             if reply is not None:
                 return reply
-        raise LinkError(f"no reply to {cmd.name} from {self.url} after {tries} tries of {timeout_s:.1f} s")
+        silence = f"no reply to {cmd_name(cmd)} from {self.url} after {tries} tries of {timeout_s:.1f} s"
+        raise LinkError(silence + ("" if self.counters.received_bytes else silent_link_hint(self.port)))
 
     def request(self, cmd: Cmd, payload: bytes = b"", reply_bytes: int = 0, retry: bool = True) -> bytes:
         """Like exchange, but a status other than OK raises DeviceError."""
         reply = self.exchange(cmd, payload, reply_bytes, retry)
         if reply.status != Status.OK:
             raise DeviceError(
-                f"board on {self.url} answered {cmd.name} with {Status.describe(reply.status)}",
+                f"board on {self.url} answered {cmd_name(cmd)} with {Status.describe(reply.status)}",
                 status=reply.status,
                 payload=reply.payload,
             )

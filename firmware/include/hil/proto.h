@@ -3,8 +3,8 @@
  * On the wire every frame is COBS-encoded and ends with one 0x00 byte.
  * Decoded, a frame is (all fields little-endian):
  *
- *   u8  type     request: command code; reply: code | HIL_TYPE_REPLY;
- *                event: HIL_TYPE_EVENT | event code
+ *   u8  type     request: command code (0x00..0x3F); reply: code | HIL_TYPE_REPLY
+ *                (0x80..0xBF); event: HIL_TYPE_EVENT | event code (0xC0..0xFF)
  *   u8  status   0 in requests; hil_status_t in replies and events
  *   u16 seq      chosen by the host, echoed in the reply;
  *                HIL_SEQ_NONE when the board cannot know it
@@ -13,9 +13,15 @@
  *
  * A frame that fails to decode, is too long or fails its CRC is answered by an
  * error reply with type HIL_TYPE_REPLY | HIL_CMD_NONE and seq HIL_SEQ_NONE,
- * so the host can retransmit without waiting for its timeout. A repeated
- * request (same seq and type as the last one) is answered from the saved
- * reply without running it again, which makes every retry safe. */
+ * so the host can retransmit without waiting for its timeout.
+ *
+ * A frame whose type is no request type (HIL_TYPE_REQUEST_LIMIT and up; as
+ * code | HIL_TYPE_REPLY, 0x41 and 0xC1 would both read as the BOOT event) is
+ * answered like an unknown command, status HIL_ERR_UNKNOWN_CMD and the frame's
+ * seq, but with type HIL_TYPE_REPLY | HIL_CMD_NONE: no reply has an event's type.
+ *
+ * A repeated request (same seq and type as the last one) is answered from the
+ * saved reply without running it again, which makes every retry safe. */
 #ifndef HIL_PROTO_H
 #define HIL_PROTO_H
 
@@ -35,6 +41,7 @@
 
 #define HIL_SPIN_MAX 10000000u
 
+#define HIL_TYPE_REQUEST_LIMIT 0x40u /* request types are below it */
 #define HIL_TYPE_REPLY 0x80u
 #define HIL_TYPE_EVENT 0xC0u
 #define HIL_SEQ_NONE 0xFFFFu

@@ -71,6 +71,16 @@ void hil_link_send_event(hil_link_t *link, uint8_t event, const uint8_t *payload
     send_frame(link->reply, len);
 }
 
+/* A frame whose type is no request type is answered as HIL_CMD_NONE: no reply
+ * may carry an event's type (proto.h). */
+static uint8_t reply_type(uint8_t request_type)
+{
+    if (request_type >= HIL_TYPE_REQUEST_LIMIT) {
+        return (uint8_t)(HIL_TYPE_REPLY | HIL_CMD_NONE);
+    }
+    return (uint8_t)(request_type | HIL_TYPE_REPLY);
+}
+
 static void dispatch(hil_link_t *link, const hil_request_t *req)
 {
     if (link->have_last && req->seq == link->last_seq && req->type == link->last_type &&
@@ -91,7 +101,7 @@ static void dispatch(hil_link_t *link, const hil_request_t *req)
             out_len = HIL_MAX_PAYLOAD;
         }
     }
-    set_header(link->reply, (uint8_t)(req->type | HIL_TYPE_REPLY), status, req->seq);
+    set_header(link->reply, reply_type(req->type), status, req->seq);
     link->reply_len = out_len;
     link->have_last = 1;
     link->last_seq = req->seq;
