@@ -19,7 +19,7 @@ from hil.targets import firmware
 from tests.fuzz import firmware_seeds
 from tests.fuzz.firmware_seeds import Request, link_seeds, seeds_dir, stream_config, stream_model, structured, upload
 
-RUNS = 150_000
+RUNS = 50_000  # a brief run on every test run; `make fuzz-long` runs for minutes
 LINK_SEEDS = link_seeds()
 LOADER_SEEDS = sorted(firmware_seeds.loader_graphs())
 
