@@ -1,6 +1,6 @@
-"""The offline noisy-speech corpus: generation, manifest, cache, and a loader for any folder in its layout.
+"""The offline noisy-speech corpus: generation, manifest and cache.
 
-Layout (also what `load_split` reads, so VoiceBank+DEMAND or DNS data arranged this way works too):
+Layout (also what `hil.audio.layout.load_split` reads, so VoiceBank+DEMAND or DNS data arranged this way works too):
 
     DIR/<split>/noisy/<id>.wav     16 kHz mono int16
     DIR/<split>/clean/<id>.wav     the same names; the folder may be missing (clean is then None)
@@ -24,7 +24,6 @@ import json
 import re
 import shutil
 import time
-import wave
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from hil.audio import noise as noises_mod
+from hil.audio.layout import Pair, load_split, read_manifest, write_manifest  # noqa: F401 (readers re-exported)
 from hil.audio.speech import (
     ACCENTS,
     PITCH_RANGE,
@@ -43,23 +43,16 @@ from hil.audio.speech import (
     sentence_pool,
     synthesize,
 )
+from hil.audio.wav import read_wav, write_wav  # noqa: F401 (read_wav re-exported)
 from hil.errors import ConfigError
 
 SPLITS = ("train", "val", "test")
 FORMAT = 1
 SENTENCES = 600  # the pool partitioned between splits: 480/60/60
-MANIFEST_FIELDS = ["id", "split", "voice", "variant", "rate", "pitch", "text", "noise", "snr_db", "seconds"]
 ACTIVE_FRAME = 320  # 20 ms
 ACTIVE_RANGE_DB = 40.0
 SPEECH_LEVEL_DBFS = -26.0  # active-speech level of the clean file before clipping protection
 PEAK = 0.97
-
-
-@dataclass(frozen=True)
-class Pair:
-    id: str
-    noisy_path: Path
-    clean_path: Path | None
 
 
 # ---------------------------------------------------------------- options
@@ -153,23 +146,6 @@ def snr_db(clean: np.ndarray, noisy: np.ndarray) -> float:
     c = np.asarray(clean, dtype=np.float64)
     d = np.asarray(noisy, dtype=np.float64) - c
     return 10 * np.log10(active_power(c) / np.mean(d**2))
-
-
-def write_wav(path: Path, x: np.ndarray) -> None:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
-        w.writeframes(np.asarray(x, dtype="<i2").tobytes())
-
-
-def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    """int16 samples (mono, or the first channel) and the sample rate."""
-    with wave.open(str(path), "rb") as w:
-        if w.getsampwidth() != 2:
-            raise ConfigError(f"{path}: wanted 16-bit PCM WAV, got {8 * w.getsampwidth()}-bit")
-        x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-        return x.reshape(-1, w.getnchannels())[:, 0].copy(), w.getframerate()
 
 
 def render(spec: dict, out: str) -> dict:
@@ -284,10 +260,7 @@ def generate(
 
     specs = plan(seed, utterances, snr, noises, max_words)
     rows = _run(specs, out, workers, progress)
-    with open(out / "manifest.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=MANIFEST_FIELDS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+    write_manifest(out, rows)
     (out / "corpus.json").write_text(
         json.dumps({"params": params, "complete": True, "counts": counts}, indent=2) + "\n"
     )
@@ -315,34 +288,3 @@ def _run(specs: list[dict], out: Path, workers: int, progress: bool) -> list[dic
                     rows.append(row)
                     bar.advance(task)
     return rows
-
-
-# ---------------------------------------------------------------- reading
-
-
-def load_split(root, split: str) -> list[Pair]:
-    """The pairs of one split of any folder in the corpus layout, sorted by id. clean_path is None when
-    DIR/<split>/clean is missing; a noisy file without its clean twin in an existing clean/ is an error."""
-    root = Path(root)
-    noisy_dir = root / split / "noisy"
-    noisy = sorted(noisy_dir.glob("*.wav")) if noisy_dir.is_dir() else []
-    if not noisy:
-        raise ConfigError(f"wanted {noisy_dir}/*.wav, found none")
-    clean_dir = root / split / "clean"
-    pairs = []
-    for path in noisy:
-        clean = None
-        if clean_dir.is_dir():
-            clean = clean_dir / path.name
-            if not clean.is_file():
-                raise ConfigError(f"wanted {clean} to go with {path}, found none")
-        pairs.append(Pair(path.stem, path, clean))
-    return pairs
-
-
-def read_manifest(root) -> list[dict]:
-    path = Path(root) / "manifest.csv"
-    if not path.is_file():
-        raise ConfigError(f"wanted {path}, found none")
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
