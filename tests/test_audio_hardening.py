@@ -1,5 +1,5 @@
-"""Audio input hardening: the one checked WAV reader refuses anything but whole 16 kHz mono 16-bit PCM
-files with one line."""
+"""Audio input hardening: the one checked WAV reader and the commands that read audio (`hil profile`,
+the se task) refuse anything but whole 16 kHz mono 16-bit PCM files with one line, before any work."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import struct
 import numpy as np
 import pytest
 
+from hil.audio.corpus import Pair
 from hil.audio.wav import read_wav, write_wav
+from hil.cli import main
 from hil.errors import ConfigError
 from tests.fuzz.fuzz_wav import riff
 
@@ -75,3 +77,97 @@ def test_write_then_read_round_trips(tmp_path):
     write_wav(tmp_path / "a.wav", PCM)
     pcm, _ = read_wav(tmp_path / "a.wav")
     assert np.array_equal(pcm, PCM)
+
+
+@pytest.fixture
+def no_model_no_board(monkeypatch):
+    """Bad input must stop `hil profile` before the model is compiled and before a board is brought up."""
+    import hil.profile.models
+    import hil.targets
+
+    def bring_up(*args, **kw):
+        raise AssertionError("a board was brought up")
+
+    monkeypatch.setattr(hil.targets, "target_for", bring_up)
+    monkeypatch.setattr(hil.profile.models, "resolve_tflite", lambda spec: (spec, b"not a model: never compiled"))
+
+
+def _audio(tmp_path, noisy: bytes, clean: bytes | None = None):
+    root = tmp_path / "audio"
+    (root / "test" / "noisy").mkdir(parents=True)
+    (root / "test" / "noisy" / "u1.wav").write_bytes(riff(PCM.tobytes()))
+    (root / "test" / "noisy" / "u2.wav").write_bytes(noisy)
+    if clean is not None:
+        (root / "test" / "clean").mkdir()
+        (root / "test" / "clean" / "u1.wav").write_bytes(riff(PCM.tobytes()))
+        (root / "test" / "clean" / "u2.wav").write_bytes(clean)
+    return root
+
+
+def _profile_error(capsys, *argv) -> str:
+    assert main(["profile", "--board", "qemu-f446", *map(str, argv)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hil: error: "), err
+    return err[0].removeprefix("hil: error: ")
+
+
+@pytest.mark.parametrize("name", ["empty", "text", "float", "stereo", "44k", "truncated", "zero-frames", "8-bit"])
+def test_profile_refuses_bad_noisy_audio_before_any_board_work(tmp_path, capsys, no_model_no_board, name):
+    raw, got = BAD_WAVS[name]
+    audio = _audio(tmp_path, raw)
+    message = _profile_error(capsys, "--audio", audio, "--out", tmp_path / "out")
+    assert message.startswith(f"{audio}/test/noisy/u2.wav: {WANTED} ") and got in message, message
+
+
+def test_profile_refuses_bad_or_mismatched_clean_audio(tmp_path, capsys, no_model_no_board):
+    stereo, got = BAD_WAVS["stereo"]
+    audio = _audio(tmp_path, riff(PCM.tobytes()), clean=stereo)
+    message = _profile_error(capsys, "--audio", audio, "--out", tmp_path / "out")
+    assert message.startswith(f"{audio}/test/clean/u2.wav: {WANTED} ") and got in message, message
+    short = tmp_path / "short"
+    audio = _audio(short, riff(PCM.tobytes()), clean=riff(PCM[:200].tobytes()))
+    message = _profile_error(capsys, "--audio", audio, "--out", tmp_path / "out")
+    assert message == f"{audio}/test/clean/u2.wav: wanted the 300 samples of {audio}/test/noisy/u2.wav, got 200"
+
+
+def _blocker(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way")
+    return blocker
+
+
+@pytest.mark.parametrize(
+    "option, where, wanted",
+    [
+        ("--out", lambda t: _blocker(t) / "out", "--out: wanted a folder hil can create, got {} (Not a directory)"),
+        ("--out", _blocker, "--out: wanted a folder, got {}, which is a file"),
+        ("--json", lambda t: _blocker(t) / "r.json", "--json: wanted a file in a folder, got {}"),
+        ("--json", lambda t: t, "--json: wanted a file name, got {}, which is a folder"),
+    ],
+    ids=["out-under-a-file", "out-is-a-file", "json-under-a-file", "json-is-a-folder"],
+)
+def test_profile_checks_every_output_before_any_board_work(tmp_path, capsys, no_model_no_board, option, where,
+                                                           wanted):  # fmt: skip
+    audio, target = _audio(tmp_path, riff(PCM.tobytes())), where(tmp_path)
+    argv = ["--audio", audio, "--out", tmp_path / "out", option, target]
+    assert _profile_error(capsys, *argv).startswith(wanted.format(target))
+
+
+@pytest.mark.parametrize("inside, make", [("enhanced", "file"), ("profile.json", "dir"),
+                                          ("quality_vs_cost.png", "dir")])  # fmt: skip
+def test_profile_checks_the_files_inside_its_output_folder(tmp_path, capsys, no_model_no_board, inside, make):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / inside).write_text("x") if make == "file" else (out / inside).mkdir()
+    message = _profile_error(capsys, "--audio", _audio(tmp_path, riff(PCM.tobytes())), "--out", out)
+    assert message.startswith("--out: wanted a ") and str(out / inside) in message, message
+
+
+def test_se_task_refuses_stereo_audio(tmp_path):
+    """The se task reads through the same checked reader: a stereo file is refused, not cut to its first channel."""
+    from hil.tasks.se import _segments
+
+    (tmp_path / "n.wav").write_bytes(riff(PCM.tobytes()))
+    (tmp_path / "c.wav").write_bytes(BAD_WAVS["stereo"][0])
+    with pytest.raises(ConfigError, match=f"{tmp_path}/c.wav: {WANTED} 16 kHz stereo"):
+        _segments([Pair("u", tmp_path / "n.wav", tmp_path / "c.wav")])
