@@ -19,7 +19,6 @@ of the noise over the whole utterance. `snr_db` in the manifest is that ratio fo
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import shutil
@@ -45,6 +44,7 @@ from hil.audio.speech import (
 )
 from hil.audio.wav import read_wav, write_wav  # noqa: F401 (read_wav re-exported)
 from hil.errors import ConfigError
+from hil.outputs import writable_dir
 
 SPLITS = ("train", "val", "test")
 FORMAT = 1
@@ -195,19 +195,15 @@ def corpus_params(seed: int, n: int, snr: tuple[float, float], noises: list[str]
 
 
 def _complete(out: Path, params: dict) -> bool:
-    try:
+    try:  # anything unreadable or damaged is not a finished corpus: it is made again
         stored = json.loads((out / "corpus.json").read_text())
-    except (OSError, ValueError):
+        rows = read_manifest(out)
+    except (OSError, ValueError, ConfigError):
         return False
-    if stored.get("params") != params or not stored.get("complete"):
-        return False
-    try:
-        with open(out / "manifest.csv", newline="") as f:
-            rows = list(csv.DictReader(f))
-    except OSError:
+    if not isinstance(stored, dict) or stored.get("params") != params or not stored.get("complete"):
         return False
     return len(rows) == params["utterances"] and all(
-        (out / r["split"] / kind / f"{r['id']}.wav").is_file() for r in rows for kind in ("clean", "noisy")
+        (out / f"{r.get('split')}" / kind / f"{r.get('id')}.wav").is_file() for r in rows for kind in ("clean", "noisy")
     )
 
 
@@ -220,6 +216,26 @@ class Result:
     note: str = ""
 
 
+def _prepare(out: Path, params: dict, what: str) -> str:
+    """Make `out` ready for a new corpus (after checking it can be written); a note when an old one went."""
+    writable_dir(out, what)  # only here: a finished corpus is reused from a read-only folder
+    note = ""
+    if (out / "corpus.json").exists():
+        note = f"{out} held a corpus with other parameters (or an unfinished one): regenerated"
+        for split in SPLITS:
+            shutil.rmtree(out / split, ignore_errors=True)
+        for name in ("manifest.csv", "corpus.json"):
+            (out / name).unlink(missing_ok=True)
+    elif any(out.iterdir()):
+        raise ConfigError(f"{out} is not empty and holds no corpus.json: not writing into it; "
+                          "give a new or empty folder")  # fmt: skip
+    for split in SPLITS:
+        for kind in ("clean", "noisy"):
+            (out / split / kind).mkdir(parents=True, exist_ok=True)
+    (out / "corpus.json").write_text(json.dumps({"params": params, "complete": False}, indent=2) + "\n")
+    return note
+
+
 def generate(
     out,
     utterances: int,
@@ -229,11 +245,13 @@ def generate(
     max_words: int = 12,
     workers: int = 2,
     progress: bool = True,
+    what: str = "corpus folder",
 ) -> Result:
     """Write the corpus to `out`, or reuse it when `out/corpus.json` holds the same parameters.
 
     A folder holding a hil corpus with other parameters is regenerated (its splits, manifest and
-    corpus.json removed first); a non-empty folder without corpus.json is refused."""
+    corpus.json removed first); a non-empty folder without corpus.json is refused, and so, before any
+    work, is one that cannot be written (named as `what`, the option that gave it)."""
     out = Path(out)
     noises = list(noises or noises_mod.NOISES)
     counts = split_counts(utterances)
@@ -242,28 +260,12 @@ def generate(
     t0 = time.perf_counter()
     if _complete(out, params):
         return Result(out, True, counts, time.perf_counter() - t0)
-    note = ""
-    if (out / "corpus.json").exists():
-        note = f"{out} held a corpus with other parameters (or an unfinished one): regenerated"
-        for split in SPLITS:
-            shutil.rmtree(out / split, ignore_errors=True)
-        for name in ("manifest.csv", "corpus.json"):
-            (out / name).unlink(missing_ok=True)
-    elif out.exists() and any(out.iterdir()):
-        raise ConfigError(
-            f"{out} is not empty and holds no corpus.json: not writing into it; give a new or empty folder"
-        )
-    for split in SPLITS:
-        for kind in ("clean", "noisy"):
-            (out / split / kind).mkdir(parents=True, exist_ok=True)
-    (out / "corpus.json").write_text(json.dumps({"params": params, "complete": False}, indent=2) + "\n")
-
+    note = _prepare(out, params, what)
     specs = plan(seed, utterances, snr, noises, max_words)
     rows = _run(specs, out, workers, progress)
     write_manifest(out, rows)
-    (out / "corpus.json").write_text(
-        json.dumps({"params": params, "complete": True, "counts": counts}, indent=2) + "\n"
-    )
+    done = {"params": params, "complete": True, "counts": counts}
+    (out / "corpus.json").write_text(json.dumps(done, indent=2) + "\n")
     return Result(out, False, counts, time.perf_counter() - t0, note)
 
 
