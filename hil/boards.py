@@ -13,10 +13,17 @@ from hil.errors import ConfigError
 from hil.paths import boards_dir
 
 DEFAULT_BOARD = "qemu-f446"
+MAX_CLOCK_HZ = 10**10  # 10 GHz: far above any MCU; bounds keep every figure a finite float
+MAX_BYTES = 2**40
+# PyYAML's constructors raise more than YAMLError on malformed text: ValueError (an int of more than
+# 4,300 digits, `2001-13-45`, `!!int x`), AttributeError (`!!timestamp x`); deep nesting, RecursionError.
+_YAML_FAILURES = (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError)
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a YAML value must have the key's type (`icount_shift: true` is not 1, "180000000" is not a
+    # number); finite floats only.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Firmware(_Record):
@@ -27,7 +34,7 @@ class Firmware(_Record):
 
 class Link(_Record):
     transport: Literal["usb-serial", "qemu-socket", "host-socket"]
-    baud: Optional[int] = Field(default=None, gt=0)
+    baud: Optional[int] = Field(default=None, gt=0, le=10**8)
     usb_vid: Optional[int] = Field(default=None, ge=0, le=0xFFFF)
     usb_pid: Optional[int] = Field(default=None, ge=0, le=0xFFFF)
 
@@ -48,7 +55,7 @@ class Energy(_Record):
 
     active_power_mw: float = Field(gt=0)
     sleep_power_mw: float = Field(ge=0)
-    at_clock_hz: int = Field(gt=0)
+    at_clock_hz: int = Field(gt=0, le=MAX_CLOCK_HZ)
     supply_v: float = Field(gt=0)
     source: str = Field(min_length=1)
 
@@ -59,9 +66,9 @@ class Board(_Record):
     description: str
     mcu: str
     core: str
-    clock_hz: int = Field(ge=0)
-    flash_bytes: int = Field(ge=0)
-    ram_bytes: int = Field(ge=0)
+    clock_hz: int = Field(ge=0, le=MAX_CLOCK_HZ)
+    flash_bytes: int = Field(ge=0, le=MAX_BYTES)
+    ram_bytes: int = Field(ge=0, le=MAX_BYTES)
     firmware: Firmware
     link: Link
     emulator: Optional[Emulator] = None
@@ -84,9 +91,15 @@ class Board(_Record):
         return self.model_dump(include={"name", "kind", "mcu", "core", "clock_hz", "flash_bytes", "ram_bytes"})
 
 
+def _clip(text: str, limit: int = 80) -> str:
+    """One line of at most `limit` characters: control characters escaped, the middle cut out."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]}"
+
+
 def _error_line(path: Path, err: ValidationError) -> str:
     first = err.errors()[0]
-    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    key = _clip(".".join(str(p) for p in first["loc"])) or "(top level)"
     if first["type"] == "missing":
         return f"{path}: key '{key}' is missing"
     if first["type"] == "extra_forbidden":
@@ -94,17 +107,30 @@ def _error_line(path: Path, err: ValidationError) -> str:
     msg = first["msg"].removeprefix("Value error, ")
     if not first["loc"]:
         return f"{path}: {msg}"
-    return f"{path}: key '{key}': {msg}, got {first['input']!r}"
+    return f"{path}: key '{key}': {msg}, got {_clip(repr(first['input']))}"
+
+
+def _read_yaml(path: Path):
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: wanted UTF-8 text, got byte 0x{raw[exc.start]:02x} at offset {exc.start}") from None
+    try:
+        return yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid YAML: nested too deeply") from None
+    except _YAML_FAILURES as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(f"{path}: not valid YAML: {_clip(first, 160)}") from None
 
 
 def load_board_file(path: Path) -> Board:
     """Parse and validate one board file; ConfigError names the file and the key."""
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    data = _read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: wanted a mapping of board keys, got {type(data).__name__}")
     try:

@@ -99,3 +99,82 @@ def test_boards_table_prints(capsys):
     assert cli.main(["boards"]) == 0
     out = capsys.readouterr().out
     assert "nucleo-f446" in out and "esp32-devkitc" in out and "emulated" in out
+
+
+QEMU = yaml.safe_load((boards_dir() / "qemu-f446.yaml").read_text())
+
+
+def _qemu_with(section: str, key: str, value) -> dict:
+    data = json.loads(json.dumps(QEMU))
+    data[section][key] = value
+    return data
+
+
+@pytest.mark.parametrize("value", [True, "1", 1.0], ids=["bool", "string", "float"])
+def test_board_integers_are_not_coerced(tmp_path, value):
+    """`icount_shift: true` once loaded as 1: YAML values must have the type the key wants."""
+    path = _write(tmp_path, _qemu_with("emulator", "icount_shift", value), "qemu-f446")
+    with pytest.raises(ConfigError) as err:
+        load_board_file(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: key 'emulator.icount_shift': Input should be a valid integer"), message
+
+
+@pytest.mark.parametrize(
+    "key, value, expected",
+    [
+        ("clock_hz", "180000000", "key 'clock_hz': Input should be a valid integer"),
+        ("clock_hz", True, "key 'clock_hz': Input should be a valid integer"),
+        ("ram_bytes", 131072.0, "key 'ram_bytes': Input should be a valid integer"),
+        ("link__baud", False, "key 'link.baud'"),
+        ("energy__active_power_mw", True, "key 'energy.active_power_mw'"),
+        ("energy__active_power_mw", float("inf"), "key 'energy.active_power_mw'"),
+        ("mcu", 446, "key 'mcu': Input should be a valid string"),
+        ("clock_hz", 10**30, "key 'clock_hz': Input should be less than or equal to"),
+    ],
+)
+def test_board_values_have_exact_types(tmp_path, key, value, expected):
+    path = _write(tmp_path, _with(**{key: value}))
+    with pytest.raises(ConfigError) as err:
+        load_board_file(path)
+    assert str(err.value).startswith(f"{path}: {expected}"), str(err.value)
+
+
+GOOD_TEXT = (boards_dir() / "nucleo-f446.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("café".encode("latin-1"), "wanted UTF-8 text, got byte 0xe9 at offset 3"),
+        (GOOD_TEXT.encode().replace(b"ST NUCLEO", b"ST \xff NUCLEO"), "wanted UTF-8 text, got byte 0xff"),
+        (GOOD_TEXT.encode("utf-16"), "wanted UTF-8 text"),
+        (bytes(range(256)), "wanted UTF-8 text"),
+        (b"\x00\x01\x02 junk", "not valid YAML"),
+        (b"[" * 5000, "not valid YAML"),
+        (b"{a: " * 5000, "not valid YAML"),
+        (f"clock_hz: {'9' * 5000}\n".encode(), "not valid YAML"),
+        (b"clock_hz: 2001-13-45\n", "not valid YAML"),
+        (b"name: !!python/object/apply:os.system [true]\n", "not valid YAML"),
+        (b"name: !custom x\n", "not valid YAML"),
+        (GOOD_TEXT.replace("mcu: STM32F446RE", "mcu: !!binary U1RNMzI=").encode(), "key 'mcu'"),
+        (GOOD_TEXT.replace("mcu: STM32F446RE", "mcu: 2024-01-01").encode(), "key 'mcu'"),
+        (GOOD_TEXT.replace("mcu: STM32F446RE", "mcu: !!set {a}").encode(), "key 'mcu'"),
+        (GOOD_TEXT.replace("clock_hz: 180000000", f"clock_hz: {'9' * 4000}").encode(), "key 'clock_hz'"),
+        (GOOD_TEXT.replace("mcu: STM32F446RE", 'mcu: STM32F446RE\n"a\\nb": 1').encode(), "key 'a\\nb' is not a known"),
+        (b"", "wanted a mapping of board keys, got NoneType"),
+        (b"42", "wanted a mapping of board keys, got int"),
+        (b"--- {}\n--- {}\n", "not valid YAML"),
+    ],
+    ids=["latin1", "byte-in-good-file", "utf16", "all-bytes", "control-chars", "deep-list", "deep-map",
+         "huge-int", "bad-date", "python-tag", "unknown-tag", "binary-tag", "date", "set", "4000-digits",
+         "newline-key", "empty", "scalar", "two-documents"],  # fmt: skip
+)
+def test_any_board_file_is_loaded_or_refused_in_one_line(tmp_path, raw, expected):
+    path = tmp_path / "nucleo-f446.yaml"
+    path.write_bytes(raw)
+    with pytest.raises(ConfigError) as err:
+        load_board_file(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: ") and expected in message, message
+    assert "\n" not in message and len(message) < 400, message

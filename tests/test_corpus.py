@@ -180,3 +180,61 @@ def test_one_line_errors(tmp_path, args, wanted):
     argv = ["data", "speech", "--out", str(tmp_path / "x"), "--utterances", "12", *args]
     assert run_cli(*argv) == (1, wanted)
     assert not (tmp_path / "x").exists()
+
+
+@pytest.fixture
+def no_generation(monkeypatch):
+    """A refused --out must stop `hil data speech` before any utterance is planned or synthesised."""
+    import hil.audio.corpus as corpus
+
+    def plan(*args, **kw):
+        raise AssertionError("generation started")
+
+    monkeypatch.setattr(corpus, "plan", plan)
+
+
+def _read_only(monkeypatch, folder: Path) -> None:
+    """`folder` refuses new files as a read-only one would (the tests run as root, who may write anywhere)."""
+    import tempfile
+
+    real = tempfile.mkstemp
+
+    def mkstemp(*args, dir=None, **kw):
+        if dir is not None and Path(dir) == folder:
+            raise PermissionError(13, "Permission denied")
+        return real(*args, dir=dir, **kw)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+
+
+@pytest.mark.parametrize(
+    "where, wanted",
+    [
+        (lambda t: t / "a-file" / "corpus", "--out: wanted a folder hil can create, got {} (Not a directory)"),
+        (lambda t: t / "a-file", "--out: wanted a folder, got {}, which is a file"),
+        (lambda t: t / "read-only", "--out: wanted a writable location, got {} (Permission denied)"),
+    ],
+    ids=["under-a-file", "a-file", "read-only"],
+)
+def test_unwritable_out_is_one_line_before_any_generation(tmp_path, monkeypatch, no_generation, where, wanted):
+    (tmp_path / "a-file").write_text("in the way")
+    (tmp_path / "read-only").mkdir()
+    _read_only(monkeypatch, tmp_path / "read-only")
+    out = where(tmp_path)
+    assert run_cli("data", "speech", "--out", str(out), "--utterances", "6") == (1, wanted.format(out))
+
+
+def test_finished_corpus_in_a_read_only_folder_is_reused(corpus, monkeypatch):
+    _read_only(monkeypatch, corpus)
+    assert generate(corpus, seed=1, **PARAMS).reused
+
+
+@pytest.mark.parametrize("stored", [b"[1, 2]", b"{not json", b"\xff\xfe{}"], ids=["a-list", "not-json", "not-utf8"])
+def test_damaged_corpus_json_or_manifest_is_made_again(tmp_path, stored):
+    root = tmp_path / "c"
+    assert run_cli("data", "speech", "--out", str(root), "--utterances", "3", "--max-words", "5") == (0, "")
+    (root / "corpus.json").write_bytes(stored)
+    assert run_cli("data", "speech", "--out", str(root), "--utterances", "3", "--max-words", "5") == (0, "")
+    (root / "manifest.csv").write_bytes(b"id,split\n\xff\xfe,\n")
+    assert run_cli("data", "speech", "--out", str(root), "--utterances", "3", "--max-words", "5") == (0, "")
+    assert len(read_manifest(root)) == 3

@@ -20,7 +20,7 @@ def cmd_data_speech(args) -> None:
     if args.max_words < 3:
         raise ConfigError(f"--max-words: wanted at least 3, got {args.max_words}")
     res = generate(args.out, args.utterances, seed=args.seed, snr=snr, noises=noises, max_words=args.max_words,
-                   workers=args.workers, progress=not args.json)  # fmt: skip
+                   workers=args.workers, progress=not args.json, what="--out")  # fmt: skip
     n = sum(res.counts.values())
     split_text = ", ".join(f"{k} {v}" for k, v in res.counts.items())
     if args.json:

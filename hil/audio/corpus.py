@@ -1,6 +1,6 @@
-"""The offline noisy-speech corpus: generation, manifest, cache, and a loader for any folder in its layout.
+"""The offline noisy-speech corpus: generation, manifest and cache.
 
-Layout (also what `load_split` reads, so VoiceBank+DEMAND or DNS data arranged this way works too):
+Layout (also what `hil.audio.layout.load_split` reads, so VoiceBank+DEMAND or DNS data arranged this way works too):
 
     DIR/<split>/noisy/<id>.wav     16 kHz mono int16
     DIR/<split>/clean/<id>.wav     the same names; the folder may be missing (clean is then None)
@@ -19,12 +19,10 @@ of the noise over the whole utterance. `snr_db` in the manifest is that ratio fo
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import shutil
 import time
-import wave
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from hil.audio import noise as noises_mod
+from hil.audio.layout import Pair, load_split, read_manifest, write_manifest  # noqa: F401 (readers re-exported)
 from hil.audio.speech import (
     ACCENTS,
     PITCH_RANGE,
@@ -43,23 +42,17 @@ from hil.audio.speech import (
     sentence_pool,
     synthesize,
 )
+from hil.audio.wav import read_wav, write_wav  # noqa: F401 (read_wav re-exported)
 from hil.errors import ConfigError
+from hil.outputs import writable_dir
 
 SPLITS = ("train", "val", "test")
 FORMAT = 1
 SENTENCES = 600  # the pool partitioned between splits: 480/60/60
-MANIFEST_FIELDS = ["id", "split", "voice", "variant", "rate", "pitch", "text", "noise", "snr_db", "seconds"]
 ACTIVE_FRAME = 320  # 20 ms
 ACTIVE_RANGE_DB = 40.0
 SPEECH_LEVEL_DBFS = -26.0  # active-speech level of the clean file before clipping protection
 PEAK = 0.97
-
-
-@dataclass(frozen=True)
-class Pair:
-    id: str
-    noisy_path: Path
-    clean_path: Path | None
 
 
 # ---------------------------------------------------------------- options
@@ -155,23 +148,6 @@ def snr_db(clean: np.ndarray, noisy: np.ndarray) -> float:
     return 10 * np.log10(active_power(c) / np.mean(d**2))
 
 
-def write_wav(path: Path, x: np.ndarray) -> None:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
-        w.writeframes(np.asarray(x, dtype="<i2").tobytes())
-
-
-def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    """int16 samples (mono, or the first channel) and the sample rate."""
-    with wave.open(str(path), "rb") as w:
-        if w.getsampwidth() != 2:
-            raise ConfigError(f"{path}: wanted 16-bit PCM WAV, got {8 * w.getsampwidth()}-bit")
-        x = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
-        return x.reshape(-1, w.getnchannels())[:, 0].copy(), w.getframerate()
-
-
 def render(spec: dict, out: str) -> dict:
     """Synthesise, mix and write one utterance; returns its manifest row."""
     clean = synthesize(spec["voice"], spec["variant"], spec["rate"], spec["pitch"], spec["text"])
@@ -219,19 +195,15 @@ def corpus_params(seed: int, n: int, snr: tuple[float, float], noises: list[str]
 
 
 def _complete(out: Path, params: dict) -> bool:
-    try:
+    try:  # anything unreadable or damaged is not a finished corpus: it is made again
         stored = json.loads((out / "corpus.json").read_text())
-    except (OSError, ValueError):
+        rows = read_manifest(out)
+    except (OSError, ValueError, ConfigError):
         return False
-    if stored.get("params") != params or not stored.get("complete"):
-        return False
-    try:
-        with open(out / "manifest.csv", newline="") as f:
-            rows = list(csv.DictReader(f))
-    except OSError:
+    if not isinstance(stored, dict) or stored.get("params") != params or not stored.get("complete"):
         return False
     return len(rows) == params["utterances"] and all(
-        (out / r["split"] / kind / f"{r['id']}.wav").is_file() for r in rows for kind in ("clean", "noisy")
+        (out / f"{r.get('split')}" / kind / f"{r.get('id')}.wav").is_file() for r in rows for kind in ("clean", "noisy")
     )
 
 
@@ -244,6 +216,26 @@ class Result:
     note: str = ""
 
 
+def _prepare(out: Path, params: dict, what: str) -> str:
+    """Make `out` ready for a new corpus (after checking it can be written); a note when an old one went."""
+    writable_dir(out, what)  # only here: a finished corpus is reused from a read-only folder
+    note = ""
+    if (out / "corpus.json").exists():
+        note = f"{out} held a corpus with other parameters (or an unfinished one): regenerated"
+        for split in SPLITS:
+            shutil.rmtree(out / split, ignore_errors=True)
+        for name in ("manifest.csv", "corpus.json"):
+            (out / name).unlink(missing_ok=True)
+    elif any(out.iterdir()):
+        raise ConfigError(f"{out} is not empty and holds no corpus.json: not writing into it; "
+                          "give a new or empty folder")  # fmt: skip
+    for split in SPLITS:
+        for kind in ("clean", "noisy"):
+            (out / split / kind).mkdir(parents=True, exist_ok=True)
+    (out / "corpus.json").write_text(json.dumps({"params": params, "complete": False}, indent=2) + "\n")
+    return note
+
+
 def generate(
     out,
     utterances: int,
@@ -253,11 +245,13 @@ def generate(
     max_words: int = 12,
     workers: int = 2,
     progress: bool = True,
+    what: str = "corpus folder",
 ) -> Result:
     """Write the corpus to `out`, or reuse it when `out/corpus.json` holds the same parameters.
 
     A folder holding a hil corpus with other parameters is regenerated (its splits, manifest and
-    corpus.json removed first); a non-empty folder without corpus.json is refused."""
+    corpus.json removed first); a non-empty folder without corpus.json is refused, and so, before any
+    work, is one that cannot be written (named as `what`, the option that gave it)."""
     out = Path(out)
     noises = list(noises or noises_mod.NOISES)
     counts = split_counts(utterances)
@@ -266,31 +260,12 @@ def generate(
     t0 = time.perf_counter()
     if _complete(out, params):
         return Result(out, True, counts, time.perf_counter() - t0)
-    note = ""
-    if (out / "corpus.json").exists():
-        note = f"{out} held a corpus with other parameters (or an unfinished one): regenerated"
-        for split in SPLITS:
-            shutil.rmtree(out / split, ignore_errors=True)
-        for name in ("manifest.csv", "corpus.json"):
-            (out / name).unlink(missing_ok=True)
-    elif out.exists() and any(out.iterdir()):
-        raise ConfigError(
-            f"{out} is not empty and holds no corpus.json: not writing into it; give a new or empty folder"
-        )
-    for split in SPLITS:
-        for kind in ("clean", "noisy"):
-            (out / split / kind).mkdir(parents=True, exist_ok=True)
-    (out / "corpus.json").write_text(json.dumps({"params": params, "complete": False}, indent=2) + "\n")
-
+    note = _prepare(out, params, what)
     specs = plan(seed, utterances, snr, noises, max_words)
     rows = _run(specs, out, workers, progress)
-    with open(out / "manifest.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=MANIFEST_FIELDS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    (out / "corpus.json").write_text(
-        json.dumps({"params": params, "complete": True, "counts": counts}, indent=2) + "\n"
-    )
+    write_manifest(out, rows)
+    done = {"params": params, "complete": True, "counts": counts}
+    (out / "corpus.json").write_text(json.dumps(done, indent=2) + "\n")
     return Result(out, False, counts, time.perf_counter() - t0, note)
 
 
@@ -315,34 +290,3 @@ def _run(specs: list[dict], out: Path, workers: int, progress: bool) -> list[dic
                     rows.append(row)
                     bar.advance(task)
     return rows
-
-
-# ---------------------------------------------------------------- reading
-
-
-def load_split(root, split: str) -> list[Pair]:
-    """The pairs of one split of any folder in the corpus layout, sorted by id. clean_path is None when
-    DIR/<split>/clean is missing; a noisy file without its clean twin in an existing clean/ is an error."""
-    root = Path(root)
-    noisy_dir = root / split / "noisy"
-    noisy = sorted(noisy_dir.glob("*.wav")) if noisy_dir.is_dir() else []
-    if not noisy:
-        raise ConfigError(f"wanted {noisy_dir}/*.wav, found none")
-    clean_dir = root / split / "clean"
-    pairs = []
-    for path in noisy:
-        clean = None
-        if clean_dir.is_dir():
-            clean = clean_dir / path.name
-            if not clean.is_file():
-                raise ConfigError(f"wanted {clean} to go with {path}, found none")
-        pairs.append(Pair(path.stem, path, clean))
-    return pairs
-
-
-def read_manifest(root) -> list[dict]:
-    path = Path(root) / "manifest.csv"
-    if not path.is_file():
-        raise ConfigError(f"wanted {path}, found none")
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))

@@ -11,17 +11,46 @@ from pathlib import Path
 
 import numpy as np
 
+REPORT, PLOT = "profile.json", "quality_vs_cost.png"  # written into the output folder with enhanced/
 
-def _run(args, board, model, pairs, out_dir, console):
+
+def _audio(args) -> list:
+    """The utterances to profile, every file read and checked: a bad one ends the run before any work."""
+    from hil.audio.layout import load_split
+    from hil.errors import ConfigError
+    from hil.profile.speech import read_pairs
+
+    pairs = load_split(args.audio, args.split)
+    if args.limit is not None:
+        if args.limit < 1:
+            raise ConfigError(f"--limit: wanted at least 1 utterance, got {args.limit}")
+        pairs = pairs[: args.limit]
+    return read_pairs(pairs)
+
+
+def _outputs(args, name: str, board) -> Path:
+    """The output folder, after checking that every file the profile writes can be written there."""
+    from hil.outputs import writable_dir, writable_file
+
+    out_dir = writable_dir(args.out or Path("results") / f"profile-{name}-{board.name}", "--out")
+    writable_dir(out_dir / "enhanced", "--out")
+    for file in (REPORT, PLOT):
+        writable_file(out_dir / file, "--out")
+    if args.json:
+        writable_file(args.json, "--json")
+    return out_dir
+
+
+def _run(args, board, model, audio, out_dir, console):
     from rich.progress import Progress
 
     from hil.dsp.stream import stream_utterance
-    from hil.profile.speech import profile_pairs
+    from hil.profile.speech import profile_audio
     from hil.targets import target_for
 
     agreement = []
     with target_for(board).session(args.url) as session, Progress(console=console, transient=True) as bar:
-        task = bar.add_task(f"streaming on {board.name}", total=len(pairs))
+        task = bar.add_task(f"streaming on {board.name}", total=len(audio))
 
         def stream(pcm):
             r = stream_utterance(session, model, pcm)
@@ -30,45 +59,39 @@ def _run(args, board, model, pairs, out_dir, console):
                 agreement.append(int(np.max(np.abs(host.enhanced.astype(np.int32) - r.enhanced))))
             return r.enhanced, r.stage_counts
 
-        utts = profile_pairs(stream, pairs, out_dir, lambda _id: bar.advance(task))
+        utts = profile_audio(stream, audio, out_dir, lambda _id: bar.advance(task))
         return utts, session.board_info.counter, agreement
 
 
 def cmd_profile(args) -> None:
     from rich.console import Console
 
-    from hil.audio.corpus import load_split
     from hil.boards import get_board
     from hil.dsp.stream import StreamModel
-    from hil.errors import ConfigError
     from hil.profile.models import resolve_tflite
     from hil.profile.speech import aggregate
     from hil.profile.speech_report import plot, summary_table, utterance_table
     from hil.targets.limits import check_fits, model_limits
 
     board = get_board(args.board)
-    pairs = load_split(args.audio, args.split)
-    if args.limit is not None:
-        if args.limit < 1:
-            raise ConfigError(f"--limit: wanted at least 1 utterance, got {args.limit}")
-        pairs = pairs[: args.limit]
+    audio = _audio(args)  # every input and output is checked before the model is compiled or a board used
     name, tflite = resolve_tflite(args.model)
+    out_dir = _outputs(args, name, board)
     model = StreamModel.from_tflite(tflite)
     fits = check_fits(model.compiled.model_bytes, model.compiled.arena_bytes, model_limits(board))
-    out_dir = args.out or Path("results") / f"profile-{name}-{board.name}"
     console = Console(stderr=True)
-    utts, counter, agreement = _run(args, board, model, pairs, out_dir, console)
+    utts, counter, agreement = _run(args, board, model, audio, out_dir, console)
     report = {"model": name, "board": board.name, "audio": str(args.audio), "split": args.split,
               "model_bytes": model.compiled.model_bytes, "arena_bytes": model.compiled.arena_bytes,
               **aggregate(utts, board, counter), "fits": fits,
-              "per_utterance": [u.row() for u in utts], "enhanced_dir": str(Path(out_dir) / "enhanced")}  # fmt: skip
+              "per_utterance": [u.row() for u in utts], "enhanced_dir": str(out_dir / "enhanced")}  # fmt: skip
     if args.compare_host:
         report["host_agreement"] = {"max_abs_diff_lsb": max(agreement), "per_utterance": agreement,
                                     "note": "board output against the host mirror (hil.dsp.chain + simulator)"}  # fmt: skip
-    plot(Path(out_dir) / "quality_vs_cost.png", utts, report)
-    report["plot"] = str(Path(out_dir) / "quality_vs_cost.png")
+    plot(out_dir / PLOT, utts, report)
+    report["plot"] = str(out_dir / PLOT)
     text = json.dumps(report, indent=2)
-    (Path(out_dir) / "profile.json").write_text(text + "\n")
+    (out_dir / REPORT).write_text(text + "\n")
     if args.json:
         Path(args.json).write_text(text + "\n")
     out = Console()
@@ -76,7 +99,7 @@ def cmd_profile(args) -> None:
     out.print(summary_table(report))
     if args.compare_host:
         out.print(f"board vs host mirror: max |difference| {max(agreement)} LSB over {len(agreement)} utterances")
-    out.print(f"enhanced audio, profile.json and quality_vs_cost.png in {out_dir}")
+    out.print(f"enhanced audio, {REPORT} and {PLOT} in {out_dir}")
 
 
 def add_profile_parser(subparsers) -> None:

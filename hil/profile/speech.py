@@ -16,7 +16,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from hil.audio.corpus import Pair, read_wav, write_wav
+from hil.audio.layout import Pair
+from hil.audio.wav import read_wav, write_wav
 from hil.boards import Board
 from hil.dsp.spec import HOP, SAMPLE_RATE
 from hil.energy.model import energy_uj, frame_energy
@@ -49,25 +50,40 @@ class Utterance:
         return d
 
 
-def profile_pairs(stream: Streamer, pairs: list[Pair], out_dir: Path,
+@dataclass(frozen=True)
+class Audio:
+    id: str
+    noisy: np.ndarray  # int16
+    clean: Optional[np.ndarray]  # int16 of the same length, or None without clean audio
+
+
+def read_pairs(pairs: list[Pair]) -> list[Audio]:
+    """Every pair's audio, read and checked up front: a bad file ends the run before any board work."""
+    out = []
+    for p in pairs:
+        noisy = read_wav(p.noisy_path)[0]
+        clean = None if p.clean_path is None else read_wav(p.clean_path)[0]
+        if clean is not None and len(clean) != len(noisy):
+            raise ConfigError(f"{p.clean_path}: wanted the {len(noisy)} samples of {p.noisy_path}, got {len(clean)}")
+        out.append(Audio(p.id, noisy, clean))
+    return out
+
+
+def profile_audio(stream: Streamer, audio: list[Audio], out_dir: Path,
                   progress: Optional[Callable[[str], None]] = None) -> list[Utterance]:  # fmt: skip
-    """Stream each pair's noisy audio; write out_dir/enhanced/<id>.wav; score against clean when present."""
+    """Stream each utterance's noisy audio; write out_dir/enhanced/<id>.wav; score against clean when present."""
     enhanced_dir = Path(out_dir) / "enhanced"
     enhanced_dir.mkdir(parents=True, exist_ok=True)
     results = []
-    for p in pairs:
-        noisy, sr = read_wav(p.noisy_path)
-        if sr != SAMPLE_RATE:
-            raise ConfigError(f"{p.noisy_path}: wanted {SAMPLE_RATE} Hz mono int16, got {sr} Hz")
-        out, counts = stream(noisy)
-        write_wav(enhanced_dir / f"{p.id}.wav", out)
-        u = Utterance(p.id, len(noisy) / SAMPLE_RATE, len(counts), np.asarray(counts, np.int64))
-        if p.clean_path is not None:
-            clean, _ = read_wav(p.clean_path)
-            u.noisy, u.enhanced = scores(clean, noisy), scores(clean, out)
+    for a in audio:
+        out, counts = stream(a.noisy)
+        write_wav(enhanced_dir / f"{a.id}.wav", out)
+        u = Utterance(a.id, len(a.noisy) / SAMPLE_RATE, len(counts), np.asarray(counts, np.int64))
+        if a.clean is not None:
+            u.noisy, u.enhanced = scores(a.clean, a.noisy), scores(a.clean, out)
         results.append(u)
         if progress:
-            progress(p.id)
+            progress(a.id)
     return results
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hil.audio.wav import read_wav
 from hil.dsp import spec
 from hil.errors import ConfigError
 from hil.metrics import si_sdr
@@ -72,7 +73,7 @@ class SpeechEnhancement(Task):
         return data_home() / f"speech-s{seed}-n{self.utterances}"
 
     def _make_splits(self, seed: int) -> dict:
-        from hil.audio.corpus import load_split
+        from hil.audio.layout import load_split
 
         root = self.corpus_dir(seed)
         _ensure_corpus(root, self.utterances, seed)
@@ -128,15 +129,6 @@ def _ensure_corpus(root: Path, utterances: int, seed: int) -> None:
     corpus.generate(root, utterances, seed=seed, progress=False)
 
 
-def _read(path) -> np.ndarray:
-    from hil.audio.corpus import read_wav
-
-    pcm, rate = read_wav(path)
-    if rate != spec.SAMPLE_RATE:
-        raise ConfigError(f"{path}: wanted {spec.SAMPLE_RATE} Hz audio, got {rate} Hz")
-    return pcm
-
-
 def _segments(pairs) -> tuple[np.ndarray, np.ndarray]:
     """x (N, FRAMES, 161) float32 features and y records of corpus pairs, one 2 s segment each."""
     x = np.zeros((len(pairs), FRAMES, spec.BINS), np.float32)
@@ -144,7 +136,7 @@ def _segments(pairs) -> tuple[np.ndarray, np.ndarray]:
     for i, pair in enumerate(pairs):
         if pair.clean_path is None:
             raise ConfigError(f"task 'se': wanted a clean twin of {pair.noisy_path}, got none")
-        noisy, clean = (segment(_read(p)) for p in (pair.noisy_path, pair.clean_path))
+        noisy, clean = (segment(read_wav(p)[0]) for p in (pair.noisy_path, pair.clean_path))
         x[i] = spec.features(noisy)
         y[i] = (spec.ideal_ratio_mask(clean, noisy), noisy, clean)
     return x, y
