@@ -238,3 +238,10 @@ def test_damaged_corpus_json_or_manifest_is_made_again(tmp_path, stored):
     (root / "manifest.csv").write_bytes(b"id,split\n\xff\xfe,\n")
     assert run_cli("data", "speech", "--out", str(root), "--utterances", "3", "--max-words", "5") == (0, "")
     assert len(read_manifest(root)) == 3
+
+
+def test_max_words_below_the_grammar_is_refused_at_once(tmp_path):
+    """--max-words 3 passed the check and then ground for minutes: no sentence of the grammar is that short."""
+    code, err = run_cli("data", "speech", "--out", str(tmp_path / "c"), "--utterances", "3", "--max-words", "3")
+    assert code == 1 and "--max-words: wanted at least 4" in err and "got 3" in err
+    assert not (tmp_path / "c").exists()

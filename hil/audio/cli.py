@@ -13,12 +13,14 @@ from hil.audio.noise import NOISES
 
 def cmd_data_speech(args) -> None:
     from hil.audio.corpus import generate, parse_noises, parse_snr
+    from hil.audio.speech import MIN_WORDS
     from hil.errors import ConfigError
 
     snr = parse_snr(args.snr)
     noises = parse_noises(args.noises)
-    if args.max_words < 3:
-        raise ConfigError(f"--max-words: wanted at least 3, got {args.max_words}")
+    if args.max_words < MIN_WORDS:
+        raise ConfigError(f"--max-words: wanted at least {MIN_WORDS} (the grammar's shortest sentence), "
+                          f"got {args.max_words}")  # fmt: skip
     res = generate(args.out, args.utterances, seed=args.seed, snr=snr, noises=noises, max_words=args.max_words,
                    workers=args.workers, progress=not args.json, what="--out")  # fmt: skip
     n = sum(res.counts.values())

@@ -56,6 +56,9 @@ _PREP = ["near", "behind", "under", "beside", "across", "inside", "past", "aroun
 _NUM = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve", "twenty"]
 
 
+MIN_WORDS = 4  # the grammar's shortest form: "The dog runs slowly."
+
+
 def _np(rng) -> str:
     adj = f"{rng.choice(_ADJ)} " if rng.random() < 0.6 else ""
     return f"{rng.choice(_DET)} {adj}{rng.choice(_NOUN)}"
