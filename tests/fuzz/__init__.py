@@ -3,7 +3,9 @@
 Each target is a module `fuzz_<name>.py` here with `one_input(data: bytes) -> None` that feeds the
 bytes to one reader and lets only the project's typed errors (`hil.errors.HilError`) through as
 "handled"; anything else is a finding. Its committed seed corpus is `seeds/<name>/`, written by the
-target's `seeds() -> {file name: bytes}` (`--write-seeds`), so every seed says how it was made.
+target's `seeds() -> {file name: bytes}` (`--write-seeds`), so every seed says how it was made. The
+hil package is instrumented for coverage; a target adds the parsers it leans on with
+`INSTRUMENT = ("yaml",)`.
 
     python -m tests.fuzz.run NAME --seconds 5        # one target, from its seeds, in a temp corpus
     python -m tests.fuzz.run NAME --replay FILE...    # run inputs once (a reproducer)

@@ -9,6 +9,7 @@ from hil.boards import load_board_file
 from hil.errors import HilError
 from hil.paths import boards_dir
 
+INSTRUMENT = ("yaml",)  # PyYAML's parser guides the search: its exceptions are what the loader must catch
 _NAME = re.compile(rb"^name:\s*([A-Za-z0-9_-]{1,40})\s*$", re.M)
 
 

@@ -8,6 +8,7 @@ found. libFuzzer ends the process itself and prints its final stats (`parse_stat
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import re
 import shutil
@@ -17,12 +18,24 @@ from pathlib import Path
 from tests.fuzz import FUZZ_DIR, SEEDS_DIR, target_names
 
 
+def instrumented(name: str) -> list[str]:
+    """The packages whose code guides the target: hil, plus its `INSTRUMENT = (...)` (e.g. the parser a
+    reader leans on), read from the file before it is imported, since instrumenting happens at import."""
+    path = FUZZ_DIR / f"fuzz_{name}.py"
+    extra = []
+    if path.exists():
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == ["INSTRUMENT"]:
+                extra = list(ast.literal_eval(node.value))
+    return ["hil", *extra]
+
+
 def _load(name: str, module: str | None = None):
     import atheris
 
     if module is None and name not in target_names():
         raise SystemExit(f"fuzz-host: unknown target '{name}': wanted one of {', '.join(target_names())}")
-    with atheris.instrument_imports(include=["hil"]):
+    with atheris.instrument_imports(include=instrumented(name)):
         return importlib.import_module(module or f"tests.fuzz.fuzz_{name}")
 
 
