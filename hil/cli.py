@@ -25,6 +25,7 @@ from hil.convert.cli import add_convert_parser
 from hil.search.cli import add_search_parser
 from hil.profile.cli import add_profile_parser
 from hil.errors import ConfigError, FlashError, HilError
+from hil.outputs import writable_file
 from hil.profile.run import run_rows
 from hil.train import add_train_parser
 from hil.profile.tensors import dequantize, load_inputs
@@ -98,6 +99,7 @@ def cmd_compile(args) -> None:
     board = get_board(args.board)
     if Path(args.model).suffix != ".tflite":
         raise ConfigError(f"hil compile wants a .tflite model, got {args.model}")
+    writable_file(args.out)
     model = compile_tflite(args.model)
     fits = check_fits(model.model_bytes, model.arena_bytes, model_limits(board))
     Path(args.out).write_bytes(model.blob)
@@ -107,6 +109,7 @@ def cmd_compile(args) -> None:
 
 def cmd_run(args) -> None:
     board = get_board(args.board)
+    writable_file(args.out)  # before the board is brought up: a long run never ends by losing its results
     model = load_model(args.model)
     check_fits(model.model_bytes, model.arena_bytes, model_limits(board))
     rows = load_inputs(Path(args.input), model.inputs)

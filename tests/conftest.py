@@ -63,19 +63,8 @@ def hw(request):
 @pytest.fixture(scope="session")
 def fc_tflite(tmp_path_factory):
     """A small dense model converted by TensorFlow to full-integer int8 (seeded)."""
-    import numpy as np
-    import tensorflow as tf
+    from tests.graphs import keras_dense_tflite
 
-    tf.keras.utils.set_random_seed(0)
-    model = tf.keras.Sequential(
-        [tf.keras.Input((40,)), tf.keras.layers.Dense(64, activation="relu"), tf.keras.layers.Dense(10)]
-    )
-    calib = np.random.default_rng(0).normal(size=(100, 40)).astype(np.float32)
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
-    conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    conv.representative_dataset = lambda: ([row[None]] for row in calib)
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    conv.inference_input_type = conv.inference_output_type = tf.int8
     path = tmp_path_factory.mktemp("models") / "fc.tflite"
-    path.write_bytes(conv.convert())
+    path.write_bytes(keras_dense_tflite())
     return path

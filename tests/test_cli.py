@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from hil import cli
@@ -169,3 +170,65 @@ def test_emulator_dies_with_a_killed_hil(stm32_elf):
     while alive(emulators) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert alive(emulators) == set()
+
+
+# ---------------------------------------------------------------- refused before any work (issue 9)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _must_not_run(what: str):
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{what} ran before the arguments were checked")
+
+    return refuse
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Fails a test whose command compiles, converts or brings a board up."""
+    import hil.convert.keras_to_tflite as keras_to_tflite
+
+    monkeypatch.setattr(cli, "target_for", _must_not_run("bringing the board up"))
+    monkeypatch.setattr(cli, "compile_tflite", _must_not_run("compiling"))
+    monkeypatch.setattr(cli, "load_model", _must_not_run("loading the model"))
+    monkeypatch.setattr(keras_to_tflite, "convert", _must_not_run("converting"))
+
+
+def _unwritable_out(tmp_path, where: str) -> str:
+    if where == "under a file":  # NotADirectoryError
+        (tmp_path / "file").write_text("")
+        return str(tmp_path / "file" / "out.bin")
+    return "/sys/hil-test/out.bin"  # PermissionError, even for root
+
+
+@pytest.mark.parametrize("command", ["compile", "run", "convert"])
+@pytest.mark.parametrize("where", ["under a file", "read-only"])
+def test_an_unwritable_out_is_refused_before_any_work(tmp_path, capsys, no_work, command, where):
+    from tests.graphs import MLP_DIMS, mlp_tflite
+
+    model = tmp_path / "m.tflite"
+    model.write_bytes(mlp_tflite())
+    np.save(tmp_path / "x.npy", np.zeros((2, MLP_DIMS[0]), np.float32))
+    calib = ROOT / "models/dense-kws-tiny/calib.npy"
+    args = {"compile": ["compile", str(model)],
+            "run": ["run", "--model", str(model), "--input", str(tmp_path / "x.npy"), "--board", "host"],
+            "convert": ["convert", "dense-kws-tiny", "--calib", str(calib)]}[command]  # fmt: skip
+    code, _, err = run_cli(capsys, *args, "--out", _unwritable_out(tmp_path, where))
+    assert code == 1 and "--out: wanted a" in one_error_line(err)
+
+
+@pytest.mark.parametrize("rows,message", [
+    (np.zeros((0, 8), np.float32), "wanted at least one row of 8 values, got 0 rows"),
+    (np.array([[0.0] * 7 + [np.nan]], np.float32), "input 'features' row 0, column 7 is nan; wanted finite values"),
+])  # fmt: skip
+def test_run_refuses_unusable_rows_before_the_board_is_up(tmp_path, capsys, monkeypatch, rows, message):
+    from tests.graphs import mlp_tflite
+
+    monkeypatch.setattr(cli, "target_for", _must_not_run("bringing the board up"))
+    (tmp_path / "m.tflite").write_bytes(mlp_tflite())
+    np.save(tmp_path / "x.npy", rows)
+    code, _, err = run_cli(capsys, "run", "--model", str(tmp_path / "m.tflite"), "--input", str(tmp_path / "x.npy"),
+                           "--out", str(tmp_path / "y.npy"))  # fmt: skip
+    assert code == 1 and message in one_error_line(err)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from hil.compile import planner
-from hil.compile.blob import HEADER, LOC_ARENA, LOC_BLOB, NONE_INDEX, OpRecord, TensorRecord, read_blob, write_blob
+from hil.compile.graph_check import check_graph
+from hil.compile.blob import (HEADER, LOC_ARENA, LOC_BLOB, NONE_INDEX, U32_MAX, OpRecord, TensorRecord, read_blob,
+                              write_blob)  # fmt: skip
 from hil.compile.ops import DataWriter, OpCode, OpSpec, encoder_for
 from hil.compile.tflite import Graph, Tensor, read_tflite
 from hil.errors import ModelError
@@ -22,10 +25,11 @@ class IoSpec:
     shape: tuple[int, ...]
     scale: float
     zero_point: int
+    signature_name: str = ""  # the name the .tflite's SignatureDef gives it (what a user writes); "" if none
 
     @property
     def nbytes(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64)) * np.dtype(self.dtype).itemsize
+        return math.prod(self.shape) * np.dtype(self.dtype).itemsize
 
 
 @dataclass
@@ -131,6 +135,7 @@ class _Layout:
 
 
 def compile_graph(graph: Graph) -> CompiledModel:
+    check_graph(graph)
     data = DataWriter(HEADER.size)
     layout = _Layout(graph, data)
     n_ops = len(graph.ops)
@@ -147,6 +152,9 @@ def compile_graph(graph: Graph) -> CompiledModel:
         io_offset = data.add(struct.pack(f"<{len(ins) + len(outs)}H", *ins, *outs))
         params_offset = data.add(spec.params)
         op_records.append(OpRecord(spec.code, len(ins), len(outs), io_offset, params_offset, len(spec.params)))
+        if not 0 <= spec.macs <= U32_MAX:
+            raise ModelError(f"{graph.source}: {op.where()}: {spec.macs:,} MACs; the blob records up to "
+                             f"{U32_MAX:,} per op")  # fmt: skip
         ops_report.append({"index": op.index, "op": op.name, "macs": spec.macs})
     outputs = [layout.ref(t, n_ops, False) for t in graph.outputs]
     for label, idx in (("input", inputs), ("output", outputs)):
@@ -159,7 +167,7 @@ def compile_graph(graph: Graph) -> CompiledModel:
     def io(t: int) -> IoSpec:
         g = graph.tensors[t]
         return IoSpec(g.name, g.dtype, _shape(g), float(g.scale[0]) if g.scale.size else 0.0,
-                      int(g.zero_point[0]) if g.zero_point.size else 0)  # fmt: skip
+                      int(g.zero_point[0]) if g.zero_point.size else 0, graph.signature_names.get(t, ""))  # fmt: skip
 
     return CompiledModel(blob, arena, ops_report, [io(t) for t in graph.inputs], [io(t) for t in graph.outputs],
                          graph.source, activation_bytes)  # fmt: skip

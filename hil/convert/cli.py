@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from hil.convert.keras_to_tflite import ACTIVATIONS
+from hil.outputs import writable_file
 
 
 def cmd_convert(args) -> None:
@@ -17,6 +18,7 @@ def cmd_convert(args) -> None:
     from hil.convert.tflm import model_info
 
     resolve_model(args.model)  # a bad model name is reported before a bad calib file
+    writable_file(args.out)
     out = convert(args.model, load_calib(args.calib), args.out, activations=args.activations, seed=args.seed)
     data = out.read_bytes()
     info = model_info(data)

@@ -12,7 +12,7 @@ from hil.compile.compiler import CompiledModel
 from hil.errors import ConfigError
 from hil.link.protocol import MAX_PAYLOAD
 from hil.link.session import Session
-from hil.profile.tensors import split_outputs
+from hil.profile.tensors import row_count, split_outputs
 
 
 def ensure_model(session: Session, model: CompiledModel) -> dict:
@@ -39,8 +39,10 @@ def run_rows(session: Session, model: CompiledModel, rows: list[np.ndarray], ref
              profile: bool = False) -> tuple[list[np.ndarray], dict]:  # fmt: skip
     """Run every row; returns (outputs per model output, figures)."""
     in_bytes, out_bytes = _check_frame_fits(model)
+    if len(rows) != len(model.inputs):
+        raise ConfigError(f"wanted one array of rows per model input ({len(model.inputs)}), got {len(rows)}")
+    n = row_count(rows, "inputs")
     load = ensure_model(session, model)
-    n = rows[0].shape[0]
     raw = np.zeros((n, out_bytes), dtype=np.uint8)
     cycles = []
     for r in range(n):

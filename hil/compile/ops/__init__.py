@@ -79,13 +79,56 @@ Encoder = Callable[[Op, Graph, DataWriter], OpSpec]
 _ENCODERS: dict[str, Encoder] = {}
 
 
-def register(*names: str):
+@dataclass(frozen=True)
+class Form:
+    """What an op must look like before its encoder reads it: how many inputs and outputs (hi None: no
+    limit) and the builtin options record it reads (required, or optional with the encoder's defaults)."""
+
+    inputs: tuple[int, int | None]
+    outputs: tuple[int, int | None]
+    options: type | None = None
+    options_required: bool = False
+
+
+_FORMS: dict[str, Form] = {}
+
+
+def _span(n: int | tuple[int, int | None]) -> tuple[int, int | None]:
+    return (n, n) if isinstance(n, int) else n
+
+
+def register(*names: str, inputs: int | tuple = 1, outputs: int | tuple = 1, options: type | None = None,
+             options_required: bool = False):  # fmt: skip
+    form = Form(_span(inputs), _span(outputs), options, options_required)
+
     def wrap(fn: Encoder) -> Encoder:
         for name in names:
-            _ENCODERS[name] = fn
+            _ENCODERS[name], _FORMS[name] = fn, form
         return fn
 
     return wrap
+
+
+def _count(lo: int, hi: int | None) -> str:
+    return str(lo) if lo == hi else f"{lo}..{hi}" if hi is not None else f"at least {lo}"
+
+
+def check_form(op: Op) -> None:
+    """ModelError unless op has the inputs, outputs and options its encoder reads (ops hil does not
+    support pass: encoder_for names them)."""
+    if not _LOADED.is_set():
+        _load_encoders()
+    form = _FORMS.get(op.name)
+    if form is None:
+        return
+    for what, got, (lo, hi) in (("inputs", len(op.inputs), form.inputs), ("outputs", len(op.outputs), form.outputs)):
+        if got < lo or (hi is not None and got > hi):
+            raise ModelError(f"{op.where()}: wanted {_count(lo, hi)} {what}, got {got}")
+    if form.options is None or (op.options is None and not form.options_required):
+        return
+    if not isinstance(op.options, form.options):
+        got = type(op.options).__name__.removesuffix("T") if op.options is not None else "none"
+        raise ModelError(f"{op.where()}: wanted {form.options.__name__.removesuffix('T')}, got {got}")
 
 
 _LOADED = threading.Event()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import struct
 
 import numpy as np
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from hil.compile.ops import DataWriter, OpCode, OpSpec, register
 from hil.compile.ops.common import need
@@ -26,8 +27,6 @@ from hil.errors import ModelError
 
 
 def _unary(op: Op, g: Graph, dtypes=("int8", "int16")):
-    if len(op.inputs) < 1 or len(op.outputs) != 1:
-        raise ModelError(f"{op.where()}: wants 1 input and 1 output")
     inp = need(op, g, op.inputs[0], dtypes, const=False)
     out = need(op, g, op.outputs[0], (inp.dtype,))
     if int(np.prod(inp.shape, dtype=np.int64)) != int(np.prod(out.shape, dtype=np.int64)):
@@ -96,7 +95,7 @@ def relu6(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     return OpSpec(OpCode.RELU6, [op.inputs[0]], [op.outputs[0]], struct.pack("<2i", z_in, six))
 
 
-@register("SOFTMAX")
+@register("SOFTMAX", options=schema.SoftmaxOptionsT)
 def softmax(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     inp, out = _unary(op, g, ("int8",))
     s_in, _ = per_tensor_q(op, inp)

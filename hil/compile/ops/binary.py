@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import struct
 
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
 from hil.compile.ops import DataWriter, OpCode, OpSpec, register
 from hil.compile.ops.common import activation_range, need
 from hil.compile.ops.tflm_prepare import (
@@ -21,8 +23,6 @@ from hil.errors import ModelError
 
 
 def _operands(op: Op, g: Graph):
-    if len(op.inputs) != 2 or len(op.outputs) != 1:
-        raise ModelError(f"{op.where()}: wants 2 inputs and 1 output")
     out = need(op, g, op.outputs[0], ("int8", "int16"))
     a = need(op, g, op.inputs[0], (out.dtype,))
     b = need(op, g, op.inputs[1], (out.dtype,))
@@ -33,7 +33,8 @@ def _activation(op: Op) -> int:
     return int(getattr(op.options, "fusedActivationFunction", 0) or 0)
 
 
-@register("ADD", "SUB")
+@register("ADD", inputs=2, options=schema.AddOptionsT)
+@register("SUB", inputs=2, options=schema.SubOptionsT)
 def add_sub(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     a, b, out = _operands(op, g)
     (s1, z1), (s2, z2), (so, zo) = per_tensor_q(op, a), per_tensor_q(op, b), per_tensor_q(op, out)
@@ -51,7 +52,7 @@ def add_sub(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     return OpSpec(code, [op.inputs[0], op.inputs[1]], [op.outputs[0]], params)
 
 
-@register("MUL")
+@register("MUL", inputs=2, options=schema.MulOptionsT)
 def mul(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     a, b, out = _operands(op, g)
     (s1, z1), (s2, z2), (so, zo) = per_tensor_q(op, a), per_tensor_q(op, b), per_tensor_q(op, out)

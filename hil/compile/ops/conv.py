@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from hil.compile.ops import DataWriter, OpCode, OpSpec, register
 from hil.compile.ops.mac import (conv_padding, conv_quant, conv_tensors,
@@ -23,7 +24,7 @@ def conv_scratch_bytes(k_h: int, k_w: int, k_ch: int, in_ch: int, pixels: int, p
     return fc_scratch_bytes(k, 1) + (k_h * k_w * in_ch + 3) // 4 * 4
 
 
-@register("CONV_2D")
+@register("CONV_2D", inputs=(2, 3), options=schema.Conv2DOptionsT, options_required=True)
 def conv_2d(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     inp, out, weights, dtype = conv_tensors(op, g)
     n, in_h, in_w, in_ch = inp.shape

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from hil.compile.ops import DataWriter, OpCode, OpSpec, register
 from hil.compile.ops.mac import conv_padding, mac_bias, requant_table, conv_quant, conv_tensors
@@ -11,7 +12,7 @@ from hil.compile.tflite import Graph, Op
 from hil.errors import ModelError
 
 
-@register("DEPTHWISE_CONV_2D")
+@register("DEPTHWISE_CONV_2D", inputs=(2, 3), options=schema.DepthwiseConv2DOptionsT, options_required=True)
 def depthwise_conv_2d(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     inp, out, weights, dtype = conv_tensors(op, g)
     n, in_h, in_w, in_ch = inp.shape

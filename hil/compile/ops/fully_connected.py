@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 
 import numpy as np
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from hil.compile.ops import DataWriter, OpCode, OpSpec, register
 from hil.compile.ops.common import activation_range, channel_multipliers, need, per_tensor, quantize_multiplier
@@ -12,12 +13,12 @@ from hil.compile.ops.mac import activation_types, check_shifts, fc_scratch_bytes
 from hil.compile.tflite import Graph, Op
 from hil.errors import ModelError
 
-@register("FULLY_CONNECTED")
+@register("FULLY_CONNECTED", inputs=(2, 3), options=schema.FullyConnectedOptionsT, options_required=True)
 def fully_connected(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     inp, out, dtype = activation_types(op, g)
     weights = need(op, g, op.inputs[1], ("int8",), const=True)
-    if len(weights.shape) != 2:
-        raise ModelError(f"{op.where()}: weights must be 2-D, got shape {weights.shape}")
+    if len(weights.shape) != 2 or 0 in weights.shape:
+        raise ModelError(f"{op.where()}: weights must be 2-D and not empty, got shape {weights.shape}")
     out_dim, in_dim = weights.shape
     bias = mac_bias(op, g, op.inputs[2], dtype, out_dim) if len(op.inputs) > 2 else None
     if int(np.prod(inp.shape)) % in_dim:

@@ -17,6 +17,7 @@ from hil.errors import ModelError
 MAX_SHIFT = {"int8": 30, "int16": 7}
 BIAS_DTYPE = {"int8": "int32", "int16": "int64"}
 PADDING = {0: "SAME", 1: "VALID"}  # tflite Padding enum
+INT32_MAX = (1 << 31) - 1
 
 
 def fc_scratch_bytes(in_dim: int, batches: int) -> int:
@@ -93,6 +94,9 @@ def conv_padding(op: Op, padding: int, stride: Pair, dilation: Pair, in_hw: Pair
         if want != out or out < 1:
             raise ModelError(f"{op.where()}: output size {out} does not match {PADDING[padding]} padding "
                              f"of {size} with kernel {k}, stride {s}, dilation {d} (TFLM computes {want})")  # fmt: skip
+        if (out - 1) * s + eff > INT32_MAX:
+            raise ModelError(f"{op.where()}: kernel {k} at stride {s}, dilation {d} spans {(out - 1) * s + eff:,} "
+                             f"pixels; TFLM computes the padding in int32")  # fmt: skip
         pads.append(max((out - 1) * s + eff - size, 0) // 2)
     return pads[0], pads[1]
 
@@ -101,7 +105,7 @@ def conv_tensors(op: Op, g: Graph) -> tuple[Tensor, Tensor, Tensor, str]:
     """(input, output, weights, activation dtype) of a convolution: 4-D NHWC tensors, constant int8 weights."""
     inp, out, dtype = activation_types(op, g)
     weights = need(op, g, op.inputs[1], ("int8",), const=True)
-    if len(inp.shape) != 4 or len(out.shape) != 4 or len(weights.shape) != 4:
+    if len(inp.shape) != 4 or len(out.shape) != 4 or len(weights.shape) != 4 or 0 in weights.shape:
         raise ModelError(f"{op.where()}: {op.name} takes 4-D input, weights and output (NHWC), got "
                          f"{inp.shape}, {weights.shape}, {out.shape}")  # fmt: skip
     return inp, out, weights, dtype

@@ -76,9 +76,6 @@ def _luts(op: Op, opts: dict, bits: dict) -> list[bytes]:
 
 def _check_tensors(op: Op, g: Graph, opts: dict, bits: dict) -> int:
     """The batch count; ModelError unless every input has the shape and type the options imply."""
-    if len(op.inputs) != options.N_INPUTS or len(op.outputs) != 1:
-        raise ModelError(f"{op.where()}: wanted {options.N_INPUTS} inputs and 1 output, "
-                         f"got {len(op.inputs)} and {len(op.outputs)}")  # fmt: skip
     n_in, units = opts["in_dim"], opts["units"]
     x = need(op, g, op.inputs[0], ("int8",), const=False)
     h = need(op, g, op.inputs[1], ("int8",), const=False)
@@ -104,7 +101,7 @@ def _check_tensors(op: Op, g: Graph, opts: dict, bits: dict) -> int:
     return batches
 
 
-@register(options.CUSTOM_CODE)
+@register(options.CUSTOM_CODE, inputs=options.N_INPUTS)
 def mp_gru(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     opts = _options(op)
     bits = dict(zip(OPERATORS, opts["bits"]))

@@ -19,7 +19,7 @@ from hil.compile.tflite import Graph, Op
 from hil.errors import ModelError
 
 
-@register("MEAN")
+@register("MEAN", inputs=2)
 def mean(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     inp = need(op, g, op.inputs[0], ("int8", "int16"), const=False)
     out = need(op, g, op.outputs[0], (inp.dtype,))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 
 import numpy as np
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from hil.compile.ops import DataWriter, OpCode, OpSpec, register
 from hil.compile.ops.tflm_prepare import ELEM_BYTES, c_strides, const_ints
@@ -40,7 +41,9 @@ def _axis(op: Op, axis: int, ndim: int) -> int:
     return axis + ndim if axis < 0 else axis
 
 
-@register("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
+@register("RESHAPE", inputs=(1, 2))
+@register("SQUEEZE")
+@register("EXPAND_DIMS", inputs=2)
 def reshape(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     inp, out = _tensor(op, g, op.inputs[0]), _tensor(op, g, op.outputs[0])
     if inp.dtype != out.dtype or _size(inp.shape) != _size(out.shape):
@@ -70,7 +73,7 @@ def _copy_list(op: Op, parts: list[Tensor], whole: Tensor, axis: int) -> bytes:
     return struct.pack(f"<ii{len(copy)}I", outer, len(copy), *copy)
 
 
-@register("CONCATENATION")
+@register("CONCATENATION", inputs=(1, None), options=schema.ConcatenationOptionsT)
 def concatenation(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     out = _tensor(op, g, op.outputs[0])
     inputs = [_tensor(op, g, i) for i in op.inputs]
@@ -90,15 +93,18 @@ def concatenation(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     return OpSpec(OpCode.CONCATENATION, list(op.inputs), [op.outputs[0]], params)
 
 
-@register("SPLIT", "SPLIT_V")
+@register("SPLIT", inputs=2, outputs=(1, None))
+@register("SPLIT_V", inputs=3, outputs=(1, None))
 def split(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     if op.name == "SPLIT":  # inputs: axis, value
         data_index, axis_t = op.inputs[1], g.tensor(op.inputs[0])
     else:  # inputs: value, size_splits, axis
         data_index, axis_t = op.inputs[0], g.tensor(op.inputs[2])
     inp = _tensor(op, g, data_index)
-    (axis,) = const_ints(op, axis_t, "axis")
-    axis = _axis(op, axis, len(inp.shape))
+    axes = const_ints(op, axis_t, "axis")
+    if len(axes) != 1:
+        raise ModelError(f"{op.where()}: wanted one axis, got {len(axes)} values")
+    axis = _axis(op, axes[0], len(inp.shape))
     outputs = [_tensor(op, g, o) for o in op.outputs]
     params = _copy_list(op, outputs, inp, axis)
     return OpSpec(OpCode.SPLIT, [data_index], list(op.outputs), params)
@@ -125,7 +131,7 @@ def _slice_axis(size: int, begin: int, end: int, stride: int, begin_masked: bool
     return start, count
 
 
-@register("STRIDED_SLICE")
+@register("STRIDED_SLICE", inputs=4, options=schema.StridedSliceOptionsT, options_required=True)
 def strided_slice(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     inp, out = _tensor(op, g, op.inputs[0]), _tensor(op, g, op.outputs[0])
     o = op.options
