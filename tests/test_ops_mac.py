@@ -6,7 +6,7 @@ Every case is a one-layer Keras model with seeded random shapes and weights,
 converted to full-integer TFLite (batch size 1, so that the converter folds
 dilations into the conv instead of wrapping it in SPACE_TO_BATCH_ND), compiled to
 a .hilm and run on the same random rows by all three. The optimised kernels'
-host build is the portable C form of the same arithmetic the board runs (hil/dsp.h);
+host build is the portable C form of the same arithmetic the board runs (src/kernels/simd_m4.h);
 the slow board test runs the M4 instructions themselves."""
 
 from __future__ import annotations

@@ -17,14 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "driver/uart.h"
-#include "esp_attr.h"
-#include "esp_cpu.h"
-#include "esp_err.h"
-#include "esp_log.h"
-#include "esp_rom_sys.h"
-#include "esp_system.h"
-#include "freertos/FreeRTOS.h"
+#include <driver/uart.h>
+#include <esp_attr.h>
+#include <esp_cpu.h>
+#include <esp_err.h>
+#include <esp_log.h>
+#include <esp_rom_sys.h>
+#include <esp_system.h>
+#include <freertos/FreeRTOS.h>
 
 #include "hil/hal.h"
 

@@ -1,45 +1,9 @@
-#include "hil/kernels.h"
-#include "hil/qmath.h"
+#include "mac_impl.h"
 
 /* TFLM's reference_integer_ops::ConvPerChannel for 16x8 (int64 accumulator,
  * no offsets), including groups; padded taps are skipped. */
 void hil_conv_s16(const int16_t *input, const int8_t *weights, const int64_t *bias, int16_t *output,
                   const hil_conv_geom_t *g, const hil_act_quant_t *q, const hil_channel_quant_t *cq)
 {
-    if (g->k_ch <= 0 || g->out_ch <= 0) {
-        return;
-    }
-    const int32_t filters_per_group = g->out_ch / (g->in_ch / g->k_ch);
-    for (int32_t b = 0; b < g->batches; b++) {
-        for (int32_t oy = 0; oy < g->out_h; oy++) {
-            const int32_t y0 = oy * g->stride_h - g->pad_h;
-            for (int32_t ox = 0; ox < g->out_w; ox++) {
-                const int32_t x0 = ox * g->stride_w - g->pad_w;
-                int16_t *out = output + ((b * g->out_h + oy) * g->out_w + ox) * g->out_ch;
-                for (int32_t oc = 0; oc < g->out_ch; oc++) {
-                    const int32_t group = oc / filters_per_group;
-                    int64_t acc = 0;
-                    for (int32_t ky = 0; ky < g->k_h; ky++) {
-                        const int32_t iy = y0 + ky * g->dil_h;
-                        for (int32_t kx = 0; kx < g->k_w; kx++) {
-                            const int32_t ix = x0 + kx * g->dil_w;
-                            if (ix < 0 || ix >= g->in_w || iy < 0 || iy >= g->in_h) {
-                                continue;
-                            }
-                            const int16_t *x = input + ((b * g->in_h + iy) * g->in_w + ix) * g->in_ch + group * g->k_ch;
-                            const int8_t *w = weights + ((oc * g->k_h + ky) * g->k_w + kx) * g->k_ch;
-                            for (int32_t c = 0; c < g->k_ch; c++) {
-                                acc += (int64_t)w[c] * (int64_t)x[c];
-                            }
-                        }
-                    }
-                    if (bias) {
-                        acc = hil_add_wrap64(acc, bias[oc]);
-                    }
-                    int32_t scaled = hil_requantize_s64(acc, cq->multiplier[oc], cq->shift[oc]);
-                    out[oc] = (int16_t)hil_clamp(scaled, q->act_min, q->act_max);
-                }
-            }
-        }
-    }
+    HIL_CONV_REF(S16);
 }

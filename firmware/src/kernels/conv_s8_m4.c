@@ -1,7 +1,7 @@
 #include <string.h>
 
-#include "hil/dsp.h"
 #include "hil/kernels.h"
+#include "simd_m4.h"
 
 /* Every path ends in hil_fully_connected_s8_m4, so conv gets the FC core's
  * SMLAD blocking and its folded bias; output pixels go through it in pairs

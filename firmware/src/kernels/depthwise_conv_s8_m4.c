@@ -1,6 +1,6 @@
-#include "hil/dsp.h"
 #include "hil/kernels.h"
 #include "hil/qmath.h"
+#include "simd_m4.h"
 
 /* Depthwise channels are independent, so SMLAD's pairwise sum does not
  * apply; instead four adjacent channels (one word of input, one of weights,

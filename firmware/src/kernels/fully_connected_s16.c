@@ -1,5 +1,4 @@
-#include "hil/kernels.h"
-#include "hil/qmath.h"
+#include "mac_impl.h"
 
 /* TFLM's 16x8 FullyConnected: int64 accumulator, offsets all zero. */
 void hil_fully_connected_s16(const int16_t *input, const int8_t *weights, const int64_t *bias, int16_t *output,
@@ -9,19 +8,5 @@ void hil_fully_connected_s16(const int16_t *input, const int8_t *weights, const 
     if (batches <= 0 || in_dim <= 0 || out_dim <= 0) {
         return;
     }
-    for (int32_t b = 0; b < batches; b++) {
-        const int16_t *x = input + b * in_dim;
-        for (int32_t o = 0; o < out_dim; o++) {
-            const int8_t *w = weights + o * in_dim;
-            int64_t acc = 0;
-            for (int32_t i = 0; i < in_dim; i++) {
-                acc += (int64_t)x[i] * (int64_t)w[i];
-            }
-            if (bias) {
-                acc = hil_add_wrap64(acc, bias[o]);
-            }
-            int32_t out = hil_requantize_s64(acc, cq->multiplier[o], cq->shift[o]);
-            output[b * out_dim + o] = (int16_t)hil_clamp(out, q->act_min, q->act_max);
-        }
-    }
+    HIL_FULLY_CONNECTED_REF(S16);
 }

@@ -1,6 +1,6 @@
-#include "hil/dsp.h"
 #include "hil/kernels.h"
 #include "hil/qmath.h"
+#include "simd_m4.h"
 
 /* With the bias folded (bias + input_offset * sum(w)), the inner loop is a
  * pure sum(x * w) of SMLADs, whose operands are int16 pairs: the input rows

@@ -7,9 +7,9 @@
  * word go one by one. */
 #include <string.h>
 
-#include "hil/dsp.h"
 #include "hil/kernels_mp_gru.h"
 #include "mp_gru_impl.h"
+#include "simd_m4.h"
 
 static int32_t read32(const uint8_t *p)
 {

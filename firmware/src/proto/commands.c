@@ -3,7 +3,7 @@
 #include "handlers.h"
 #include "hil/hal.h"
 #include "hil/version.h"
-#include "wire.h"
+#include "hil/wire.h"
 
 static uint8_t *put_str(uint8_t *p, const char *s)
 {
@@ -23,12 +23,12 @@ static uint8_t *put_board_info(uint8_t *p)
     uint8_t *region;
     size_t region_bytes;
     hal_model_region(&region, &region_bytes);
-    p = wire_put_u16(p, HIL_PROTO_VERSION);
-    p = wire_put_u16(p, HIL_MAX_PAYLOAD);
-    p = wire_put_u32(p, b->clock_hz);
-    p = wire_put_u32(p, b->flash_bytes);
-    p = wire_put_u32(p, b->ram_bytes);
-    p = wire_put_u32(p, (uint32_t)region_bytes);
+    p = hil_wire_put_u16(p, HIL_PROTO_VERSION);
+    p = hil_wire_put_u16(p, HIL_MAX_PAYLOAD);
+    p = hil_wire_put_u32(p, b->clock_hz);
+    p = hil_wire_put_u32(p, b->flash_bytes);
+    p = hil_wire_put_u32(p, b->ram_bytes);
+    p = hil_wire_put_u32(p, (uint32_t)region_bytes);
     *p++ = (uint8_t)b->counter;
     *p++ = b->flags;
     *p++ = (uint8_t)b->reset_cause;
@@ -43,7 +43,7 @@ static hil_status_t cmd_hello(hil_link_t *link, const hil_request_t *req, uint8_
     if (req->len != 2u) {
         return HIL_ERR_BAD_ARG;
     }
-    return (wire_get_u16(req->payload) >> 8) == HIL_PROTO_VERSION_MAJOR ? HIL_OK : HIL_ERR_VERSION;
+    return (hil_wire_get_u16(req->payload) >> 8) == HIL_PROTO_VERSION_MAJOR ? HIL_OK : HIL_ERR_VERSION;
 }
 
 static hil_status_t cmd_info(hil_link_t *link, const hil_request_t *req, uint8_t *out, size_t *out_len)
@@ -54,7 +54,7 @@ static hil_status_t cmd_info(hil_link_t *link, const hil_request_t *req, uint8_t
     const uint32_t stats[] = {s->frames_ok,       s->crc_errors,   s->frame_errors,
                               s->too_long_errors, s->unknown_cmds, s->duplicate_requests};
     for (size_t i = 0; i < sizeof(stats) / sizeof(stats[0]); i++) {
-        p = wire_put_u32(p, stats[i]);
+        p = hil_wire_put_u32(p, stats[i]);
     }
     *out_len = (size_t)(p - out);
     return HIL_OK;
@@ -80,7 +80,7 @@ static hil_status_t cmd_reset(hil_link_t *link, const hil_request_t *req, uint8_
 static hil_status_t cmd_sink(hil_link_t *link, const hil_request_t *req, uint8_t *out, size_t *out_len)
 {
     (void)link;
-    wire_put_u32(out, (uint32_t)req->len);
+    hil_wire_put_u32(out, (uint32_t)req->len);
     *out_len = 4;
     return HIL_OK;
 }
@@ -93,7 +93,7 @@ static hil_status_t cmd_source(hil_link_t *link, const hil_request_t *req, uint8
     if (req->len != 2u) {
         return HIL_ERR_BAD_ARG;
     }
-    size_t n = wire_get_u16(req->payload);
+    size_t n = hil_wire_get_u16(req->payload);
     if (n > HIL_MAX_PAYLOAD) {
         return HIL_ERR_BAD_ARG;
     }
@@ -110,14 +110,14 @@ static hil_status_t cmd_spin(hil_link_t *link, const hil_request_t *req, uint8_t
 {
     (void)link;
     *out_len = 0;
-    if (req->len != 4u || wire_get_u32(req->payload) > HIL_SPIN_MAX) {
+    if (req->len != 4u || hil_wire_get_u32(req->payload) > HIL_SPIN_MAX) {
         return HIL_ERR_BAD_ARG;
     }
-    uint32_t n = wire_get_u32(req->payload);
+    uint32_t n = hil_wire_get_u32(req->payload);
     uint32_t start = hal_cycles();
     for (volatile uint32_t i = 0; i < n; i++) {
     }
-    wire_put_u32(out, hal_cycles() - start);
+    hil_wire_put_u32(out, hal_cycles() - start);
     *out_len = 4;
     return HIL_OK;
 }

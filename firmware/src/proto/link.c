@@ -4,23 +4,7 @@
 
 #include "hil/crc32.h"
 #include "hil/hal.h"
-
-static void put_u16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    put_u16(p, (uint16_t)v);
-    put_u16(p + 2, (uint16_t)(v >> 16));
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
+#include "hil/wire.h"
 
 static void serial_sink(void *ctx, const uint8_t *bytes, size_t len)
 {
@@ -32,7 +16,7 @@ static void serial_sink(void *ctx, const uint8_t *bytes, size_t len)
 static void send_frame(uint8_t *buf, size_t payload_len)
 {
     size_t n = HIL_HEADER_BYTES + payload_len;
-    put_u32(buf + n, hil_crc32(0, buf, n));
+    hil_wire_put_u32(buf + n, hil_crc32(0, buf, n));
     static const uint8_t delimiter = 0u;
     hil_cobs_encode(buf, n + HIL_CRC_BYTES, serial_sink, NULL);
     hal_serial_write(&delimiter, 1);
@@ -42,7 +26,7 @@ static void set_header(uint8_t *buf, uint8_t type, hil_status_t status, uint16_t
 {
     buf[0] = type;
     buf[1] = (uint8_t)status;
-    put_u16(buf + 2, seq);
+    hil_wire_put_u16(buf + 2, seq);
 }
 
 /* Errors about a frame we could not read: no seq to echo, no reply saved. */
@@ -124,7 +108,7 @@ static void handle_frame(hil_link_t *link)
         return;
     }
     size_t body = (size_t)n - HIL_CRC_BYTES;
-    if (hil_crc32(0, link->rx, body) != get_u32(link->rx + body)) {
+    if (hil_crc32(0, link->rx, body) != hil_wire_get_u32(link->rx + body)) {
         link->stats.crc_errors++;
         send_frame_error(link, HIL_ERR_CRC);
         return;

@@ -7,7 +7,7 @@
 #include "hil/crc32.h"
 #include "hil/hal.h"
 #include "hil/runtime.h"
-#include "wire.h"
+#include "hil/wire.h"
 
 typedef enum { MODEL_NONE = 0, MODEL_UPLOADING = 1, MODEL_LOADED = 2, MODEL_REJECTED = 3 } model_state_t;
 
@@ -30,12 +30,12 @@ hil_status_t hil_cmd_model_begin(hil_link_t *link, const hil_request_t *req, uin
     uint8_t *region;
     size_t region_bytes;
     hal_model_region(&region, &region_bytes);
-    wire_put_u32(out, (uint32_t)region_bytes);
+    hil_wire_put_u32(out, (uint32_t)region_bytes);
     *out_len = 4;
     if (req->len != 8u) {
         return HIL_ERR_BAD_ARG;
     }
-    uint32_t size = wire_get_u32(req->payload);
+    uint32_t size = hil_wire_get_u32(req->payload);
     if (size == 0u) {
         return HIL_ERR_BAD_ARG;
     }
@@ -45,7 +45,7 @@ hil_status_t hil_cmd_model_begin(hil_link_t *link, const hil_request_t *req, uin
     hil_runtime_unload();
     model.state = MODEL_UPLOADING;
     model.size = size;
-    model.crc = wire_get_u32(req->payload + 4);
+    model.crc = hil_wire_get_u32(req->payload + 4);
     model.received = 0;
     return HIL_OK;
 }
@@ -53,7 +53,7 @@ hil_status_t hil_cmd_model_begin(hil_link_t *link, const hil_request_t *req, uin
 hil_status_t hil_cmd_model_chunk(hil_link_t *link, const hil_request_t *req, uint8_t *out, size_t *out_len)
 {
     (void)link;
-    wire_put_u32(out, model.received);
+    hil_wire_put_u32(out, model.received);
     *out_len = 4;
     if (model.state != MODEL_UPLOADING) {
         return HIL_ERR_STATE;
@@ -61,7 +61,7 @@ hil_status_t hil_cmd_model_chunk(hil_link_t *link, const hil_request_t *req, uin
     if (req->len < 4u) {
         return HIL_ERR_BAD_ARG;
     }
-    uint32_t offset = wire_get_u32(req->payload);
+    uint32_t offset = hil_wire_get_u32(req->payload);
     uint32_t n = (uint32_t)(req->len - 4u);
     if (offset != model.received) {
         return HIL_ERR_STATE; /* the reply says where to resume */
@@ -74,7 +74,7 @@ hil_status_t hil_cmd_model_chunk(hil_link_t *link, const hil_request_t *req, uin
     hal_model_region(&region, &region_bytes);
     memcpy(region + offset, req->payload + 4, n);
     model.received += n;
-    wire_put_u32(out, model.received);
+    hil_wire_put_u32(out, model.received);
     return HIL_OK;
 }
 
@@ -90,7 +90,7 @@ hil_status_t hil_cmd_model_end(hil_link_t *link, const hil_request_t *req, uint8
     size_t region_bytes;
     hal_model_region(&region, &region_bytes);
     uint32_t crc = hil_crc32(0, region, model.size);
-    wire_put_u32(out, crc);
+    hil_wire_put_u32(out, crc);
     *out_len = 4;
     if (crc != model.crc) {
         model.state = MODEL_REJECTED;
@@ -109,9 +109,9 @@ hil_status_t hil_cmd_model_info(hil_link_t *link, const hil_request_t *req, uint
     (void)req;
     uint8_t *p = out;
     *p++ = (uint8_t)model.state;
-    p = wire_put_u32(p, model.size);
-    p = wire_put_u32(p, model.crc);
-    p = wire_put_u32(p, model.received);
+    p = hil_wire_put_u32(p, model.size);
+    p = hil_wire_put_u32(p, model.crc);
+    p = hil_wire_put_u32(p, model.received);
     *out_len = (size_t)(p - out);
     return HIL_OK;
 }
@@ -131,7 +131,7 @@ hil_status_t hil_cmd_invoke(hil_link_t *link, const hil_request_t *req, uint8_t 
     /* payload: u8 flags, then the input bytes */
     hil_status_t st = hil_runtime_invoke(req->payload + 1, req->len - 1u, req->payload[0], out + 4,
                                          HIL_MAX_PAYLOAD - 4u, &n, &cycles);
-    wire_put_u32(out, cycles);
+    hil_wire_put_u32(out, cycles);
     *out_len = st == HIL_OK ? 4u + n : 4u;
     return st;
 }

@@ -4,7 +4,7 @@
 
 #include "handlers.h"
 #include "hil/stream.h"
-#include "wire.h"
+#include "hil/wire.h"
 
 #define BEGIN_FIXED 20u
 #define BEGIN_LINK 20u
@@ -13,7 +13,7 @@
 
 static float get_f32(const uint8_t *p)
 {
-    uint32_t u = wire_get_u32(p);
+    uint32_t u = hil_wire_get_u32(p);
     float f;
     memcpy(&f, &u, sizeof(f));
     return f;
@@ -23,10 +23,10 @@ static void parse_link(const uint8_t *p, hil_stream_link_t *l)
 {
     l->state_out = p[0];
     l->state_in = p[1];
-    l->multiplier = (int32_t)wire_get_u32(p + 4);
-    l->shift = (int32_t)wire_get_u32(p + 8);
-    l->zp_out = (int32_t)wire_get_u32(p + 12);
-    l->zp_in = (int32_t)wire_get_u32(p + 16);
+    l->multiplier = (int32_t)hil_wire_get_u32(p + 4);
+    l->shift = (int32_t)hil_wire_get_u32(p + 8);
+    l->zp_out = (int32_t)hil_wire_get_u32(p + 12);
+    l->zp_in = (int32_t)hil_wire_get_u32(p + 16);
 }
 
 /* payload: u8 feature_input, u8 mask_output, u8 n_links, u8 flags, f32 feature_inv_scale,
@@ -48,9 +48,9 @@ hil_status_t hil_cmd_stream_begin(hil_link_t *link, const hil_request_t *req, ui
         cfg.n_links = p[2];
         cfg.flags = p[3];
         cfg.feature_inv_scale = get_f32(p + 4);
-        cfg.feature_zp = (int32_t)wire_get_u32(p + 8);
+        cfg.feature_zp = (int32_t)hil_wire_get_u32(p + 8);
         cfg.mask_scale = get_f32(p + 12);
-        cfg.mask_zp = (int32_t)wire_get_u32(p + 16);
+        cfg.mask_zp = (int32_t)hil_wire_get_u32(p + 16);
         if (cfg.n_links > HIL_STREAM_MAX_LINKS) {
             reason = HIL_STREAM_BAD_LINKS;
         } else if (req->len == BEGIN_FIXED + BEGIN_LINK * cfg.n_links) {
@@ -61,7 +61,7 @@ hil_status_t hil_cmd_stream_begin(hil_link_t *link, const hil_request_t *req, ui
         }
     }
     if (st == HIL_OK) {
-        wire_put_u16(out, HIL_STREAM_MAX_HOPS);
+        hil_wire_put_u16(out, HIL_STREAM_MAX_HOPS);
         *out_len = 2;
     } else {
         out[0] = (uint8_t)reason;
@@ -85,7 +85,7 @@ hil_status_t hil_cmd_stream_hops(hil_link_t *link, const hil_request_t *req, uin
     for (size_t h = 0; h < hops; h++) {
         const uint8_t *src = req->payload + h * HOP_IN_BYTES;
         for (unsigned n = 0; n < HIL_STFT_HOP; n++) {
-            in[n] = (int16_t)wire_get_u16(src + 2u * n);
+            in[n] = (int16_t)hil_wire_get_u16(src + 2u * n);
         }
         hil_status_t st = hil_stream_hop(in, pcm, counts);
         if (st != HIL_OK) {
@@ -94,10 +94,10 @@ hil_status_t hil_cmd_stream_hops(hil_link_t *link, const hil_request_t *req, uin
         }
         uint8_t *p = out + h * HOP_OUT_BYTES;
         for (unsigned i = 0; i < HIL_STREAM_STAGES; i++) {
-            p = wire_put_u32(p, counts[i]);
+            p = hil_wire_put_u32(p, counts[i]);
         }
         for (unsigned n = 0; n < HIL_STFT_HOP; n++) {
-            p = wire_put_u16(p, (uint16_t)pcm[n]);
+            p = hil_wire_put_u16(p, (uint16_t)pcm[n]);
         }
         *out_len = (size_t)(p - out);
     }

@@ -6,6 +6,7 @@
 #include "hil/crc32.h"
 #include "hil/hal.h"
 #include "hil/op.h"
+#include "hil/wire.h"
 
 static hil_model_t model;
 static int loaded;
@@ -270,18 +271,6 @@ hil_status_t hil_runtime_run(uint8_t flags, uint32_t *cycles)
     return HIL_OK;
 }
 
-static uint8_t *put_u16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    return p + 2;
-}
-
-static uint8_t *put_u32(uint8_t *p, uint32_t v)
-{
-    return put_u16(put_u16(p, v & 0xFFFFu), v >> 16);
-}
-
 hil_status_t hil_runtime_profile(uint8_t *out, size_t out_cap, size_t *out_len)
 {
     *out_len = 0;
@@ -292,12 +281,12 @@ hil_status_t hil_runtime_profile(uint8_t *out, size_t out_cap, size_t *out_len)
     if (8u + 8u * n > out_cap) {
         return HIL_ERR_UNSUPPORTED;
     }
-    uint8_t *p = put_u32(put_u16(put_u16(out, n), 0u), total_cycles);
+    uint8_t *p = hil_wire_put_u32(hil_wire_put_u16(hil_wire_put_u16(out, (uint16_t)n), 0u), total_cycles);
     for (uint32_t i = 0; i < n; i++) {
-        p = put_u16(p, i);
+        p = hil_wire_put_u16(p, (uint16_t)i);
         *p++ = model.ops[i].code;
         *p++ = 0u;
-        p = put_u32(p, op_cycles[i]);
+        p = hil_wire_put_u32(p, op_cycles[i]);
     }
     *out_len = (size_t)(p - out);
     return HIL_OK;

@@ -1,12 +1,13 @@
-/* The Cortex-M4 DSP instructions the _m4 kernels are built from.
+/* Private to src/kernels (only the *_m4.c kernels include it): the Cortex-M4
+ * SIMD (DSP extension) instructions the _m4 kernels are built from.
  *
  * On a core with the DSP extension they are the ACLE intrinsics (one
  * instruction each); elsewhere (the host simulator, the fuzzer) they are
  * plain C with the same results bit for bit, so the simulator runs exactly
  * the arithmetic the board runs. SMLAD wraps modulo 2^32 (it only sets the
  * sticky Q flag, which nothing reads), and so does the C version. */
-#ifndef HIL_DSP_H
-#define HIL_DSP_H
+#ifndef HIL_SIMD_M4_H
+#define HIL_SIMD_M4_H
 
 #include <stdint.h>
 #include <string.h>
@@ -57,19 +58,20 @@ static inline int32_t hil_smlatt(int32_t a, int32_t b, int32_t acc)
 
 #else
 
-static inline int32_t hil_dsp_lo(int32_t x)
+static inline int32_t hil_simd_lo(int32_t x)
 {
     return (int16_t)(uint16_t)((uint32_t)x & 0xFFFFu);
 }
 
-static inline int32_t hil_dsp_hi(int32_t x)
+static inline int32_t hil_simd_hi(int32_t x)
 {
     return (int16_t)(uint16_t)((uint32_t)x >> 16);
 }
 
 static inline int32_t hil_smlad(int32_t a, int32_t b, int32_t acc)
 {
-    uint32_t sum = (uint32_t)acc + (uint32_t)(hil_dsp_lo(a) * hil_dsp_lo(b)) + (uint32_t)(hil_dsp_hi(a) * hil_dsp_hi(b));
+    uint32_t sum = (uint32_t)acc + (uint32_t)(hil_simd_lo(a) * hil_simd_lo(b)) +
+                   (uint32_t)(hil_simd_hi(a) * hil_simd_hi(b));
     return (int32_t)sum;
 }
 
@@ -94,12 +96,12 @@ static inline int32_t hil_sadd16(int32_t a, int32_t b)
 
 static inline int32_t hil_smlabb(int32_t a, int32_t b, int32_t acc)
 {
-    return (int32_t)((uint32_t)acc + (uint32_t)(hil_dsp_lo(a) * hil_dsp_lo(b)));
+    return (int32_t)((uint32_t)acc + (uint32_t)(hil_simd_lo(a) * hil_simd_lo(b)));
 }
 
 static inline int32_t hil_smlatt(int32_t a, int32_t b, int32_t acc)
 {
-    return (int32_t)((uint32_t)acc + (uint32_t)(hil_dsp_hi(a) * hil_dsp_hi(b)));
+    return (int32_t)((uint32_t)acc + (uint32_t)(hil_simd_hi(a) * hil_simd_hi(b)));
 }
 
 #endif

@@ -1,4 +1,5 @@
-/* Accessors op files use to reach their tensors and parameters. */
+/* The op layer's accessors (hil/op.h): the registry of op files, and what
+ * they use to reach their tensors and parameters. */
 #include "hil/op.h"
 
 extern const hil_op_impl_t __start_hil_ops[];
