@@ -30,6 +30,15 @@ class Firmware(_Record):
     port: Literal["stm32f4", "esp32", "host"]  # folder under firmware/hal/
     make_target: Optional[str] = None  # offline build: `make -C firmware <target>`
     platformio_env: Optional[str] = None  # env in platformio.ini for real boards
+    # RAM the firmware sets aside for a model (blob + arena) where the port fixes it in C (hal/<port>/);
+    # absent, it is read from the built image (its _model_start/_model_end symbols)
+    model_region_bytes: Optional[int] = Field(default=None, gt=0, le=2**40)
+
+    @model_validator(mode="after")
+    def _region_known(self) -> "Firmware":
+        if self.model_region_bytes is None and not self.make_target:
+            raise ValueError("firmware needs model_region_bytes unless make_target builds an image that says it")
+        return self
 
 
 class Link(_Record):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from hil.audio import SAMPLE_RATE
 from hil.errors import ConfigError
 
-SAMPLE_RATE = 16000
 _EPS = 1e-12
 METRICS = ("pesq_wb", "stoi", "si_sdr_db")  # the keys of scores()
 

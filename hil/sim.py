@@ -11,9 +11,9 @@ from functools import cache
 import numpy as np
 
 from hil.compile.blob import read_blob
+from hil.compile.io import join_inputs, split_outputs
 from hil.errors import DeviceError
 from hil.link.protocol import MAX_PAYLOAD, Status
-from hil.profile.tensors import split_outputs
 from hil.targets import firmware
 
 REFERENCE_KERNELS = 0x01
@@ -81,25 +81,7 @@ class Simulator:
 
     def run(self, *inputs: np.ndarray, reference: bool = False) -> list[np.ndarray]:
         """Quantised inputs (N, *shape) per model input -> quantised outputs (N, *shape)."""
-        n = inputs[0].shape[0]
-        flat = np.concatenate(
-            [np.ascontiguousarray(x, dtype=t.dtype).reshape(n, -1).view(np.uint8) for x, t in zip(inputs, self.inputs)],
-            axis=1,
-        )
-        return split_outputs(self.run_raw(flat, reference), self.outputs)
-
-    def runner(self):
-        """This model behind hil.convert.tflm's Runner interface (set input / invoke / get output by
-        position, one row at a time): what hil.convert.streaming.stream_loop drives."""
-        from hil.convert.tflm import Runner
-
-        ins: list = [None] * len(self.inputs)
-        outs: list = []
-
-        def invoke() -> None:
-            outs[:] = [o[0] for o in self.run(*(np.asarray(a).reshape(1, *t.shape) for a, t in zip(ins, self.inputs)))]
-
-        return Runner(ins.__setitem__, invoke, outs.__getitem__)
+        return split_outputs(self.run_raw(join_inputs(inputs, self.inputs), reference), self.outputs)
 
 
 def stream_command(name: str, payload: bytes) -> tuple[int, bytes]:

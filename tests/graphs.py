@@ -87,7 +87,7 @@ def quantize_graph() -> Graph:
 def small_graphs() -> dict[str, Graph]:
     """One small graph per op family the compiler encodes (a few KB each as .tflite)."""
     from hil.compile.synth import conv2d, depthwise
-    from hil.mpgru import synth as mp
+    from hil.compile import synth_mpgru as mp
     from hil.mpgru.genome import uniform_genome
 
     return {

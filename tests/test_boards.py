@@ -178,3 +178,23 @@ def test_any_board_file_is_loaded_or_refused_in_one_line(tmp_path, raw, expected
     message = str(err.value)
     assert message.startswith(f"{path}: ") and expected in message, message
     assert "\n" not in message and len(message) < 400, message
+
+
+def test_model_regions_in_board_files_match_the_firmware():
+    """Where a port fixes its model region in C, the board's YAML records it: the two may not drift."""
+    import re
+
+    from hil.paths import firmware_dir
+
+    checked = 0
+    for board in all_boards().values():
+        region = board.firmware.model_region_bytes
+        if region is None:
+            assert board.firmware.make_target, board.name  # read from the built image instead
+            continue
+        source = "\n".join(p.read_text() for p in (firmware_dir() / "hal" / board.firmware.port).glob("*.c"))
+        m = re.search(r"#define\s+\w*MODEL_REGION_BYTES\s+\((\d+)u\s*\*\s*(\d+)u\)", source)
+        assert m, f"hal/{board.firmware.port}: no MODEL_REGION_BYTES define"
+        assert region == int(m.group(1)) * int(m.group(2)), board.name
+        checked += 1
+    assert checked >= 2

@@ -188,11 +188,13 @@ def _must_not_run(what: str):
 @pytest.fixture
 def no_work(monkeypatch):
     """Fails a test whose command compiles, converts or brings a board up."""
+    import hil.compile.cli as compile_cli
     import hil.convert.keras_to_tflite as keras_to_tflite
+    import hil.run.cli as run_shell
 
-    monkeypatch.setattr(cli, "target_for", _must_not_run("bringing the board up"))
-    monkeypatch.setattr(cli, "compile_tflite", _must_not_run("compiling"))
-    monkeypatch.setattr(cli, "load_model", _must_not_run("loading the model"))
+    monkeypatch.setattr(run_shell, "target_for", _must_not_run("bringing the board up"))
+    monkeypatch.setattr(compile_cli, "compile_tflite", _must_not_run("compiling"))
+    monkeypatch.setattr(run_shell, "load_model", _must_not_run("loading the model"))
     monkeypatch.setattr(keras_to_tflite, "convert", _must_not_run("converting"))
 
 
@@ -226,7 +228,9 @@ def test_an_unwritable_out_is_refused_before_any_work(tmp_path, capsys, no_work,
 def test_run_refuses_unusable_rows_before_the_board_is_up(tmp_path, capsys, monkeypatch, rows, message):
     from tests.graphs import mlp_tflite
 
-    monkeypatch.setattr(cli, "target_for", _must_not_run("bringing the board up"))
+    import hil.run.cli as run_shell
+
+    monkeypatch.setattr(run_shell, "target_for", _must_not_run("bringing the board up"))
     (tmp_path / "m.tflite").write_bytes(mlp_tflite())
     np.save(tmp_path / "x.npy", rows)
     code, _, err = run_cli(capsys, "run", "--model", str(tmp_path / "m.tflite"), "--input", str(tmp_path / "x.npy"),

@@ -13,20 +13,16 @@ import json
 import numpy as np
 import pytest
 
-from hil.convert import (
-    convert,
-    convert_model,
-    gru_step_model,
-    load_model,
-    model_info,
-    requantize,
-    run_tflite_ref,
-    run_tflm,
-    step_io,
-)
+from hil.convert import convert, convert_model, gru_step_model, load_model
+from hil.quant import requantize_float as requantize
+from hil.step.reference import run_tflite_ref, run_tflm
+from hil.compile.model_info import model_info
+from hil.step.roles import step_io
 from hil.convert.cli import add_convert_parser
-from hil.convert.streaming import run_steps_float, run_stream
-from hil.convert.tflm import dequantize, quantize
+from hil.step.loop import run_steps_float
+from hil.step.engines import run_stream
+from hil.quant import dequantize_for as dequantize
+from hil.quant import quantize_for as quantize
 from hil.errors import ConfigError, HilError
 from hil.zoo import list_zoo, load_recipe, zoo_card, zoo_path
 

@@ -66,7 +66,7 @@ def test_mirror_features_follow_the_spec():
 
 def _unity_stream(pcm: np.ndarray) -> np.ndarray:
     """The mirror chain with a mask of exactly 1, hop by hop from a fresh state."""
-    from hil.dsp.stream import stream_hops_of
+    from hil.step.chain import stream_hops_of
 
     prev, tail, out = np.zeros(spec.HOP, np.int16), np.zeros(spec.HOP, F), []
     one = np.ones(spec.BINS, np.int8)
@@ -131,7 +131,7 @@ def test_round_sat_rounds_half_away_and_saturates():
 
 
 def test_state_requantization_is_within_1_lsb_of_the_float_reference():
-    from hil.convert.streaming import requantize
+    from hil.quant import requantize_float as requantize
 
     q = np.arange(-128, 128, dtype=np.int8)
     for out_scale, out_zp, in_scale, in_zp in [(0.0078, 0, 0.0078, 0), (0.01, -3, 0.02, 5), (0.02, 7, 0.0041, -2)]:

@@ -14,7 +14,7 @@ from hil.compile.blob import read_blob
 from hil.compile.compiler import compile_graph, compile_tflite, from_blob
 from hil.compile.synth import conv2d
 from hil.errors import HilError, ModelError
-from hil.mpgru.surgery import load, serialize
+from hil.convert.mpgru_surgery import load, serialize
 from tests.graphs import mlp_graph, mlp_model, mlp_tflite, quantize_graph, small_graphs
 
 # The small MLP's tensors: 0 input (1, 8), 1 w0 (16, 8), 2 b0, 3 act0 (1, 16), 4 w1 (4, 16), 5 b1, 6 act1 (1, 4);

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hil.compile.compiler import compile_tflite
-from hil.profile.run import run_rows
+from hil.run.rows import run_rows
 from hil.sim import Simulator
 from tests.conftest import open_board
 
@@ -68,7 +68,7 @@ def _inputs(model, seed: int) -> list[np.ndarray]:
 
 
 def test_board_host_simulator_and_tflm_agree(converted, stm32_elf, host_exe):
-    from hil.convert.tflm import run_tflm
+    from hil.step.reference import run_tflm
 
     name, tflite, _ = converted
     model = compile_tflite(tflite)

@@ -3,7 +3,7 @@ float GRU, and the HIL_MP_GRU custom op bit for bit against the reference in the
 (reference and M4 kernels), the host build and the emulated board; its flatbuffer surgery,
 blob sizes and load-time checks.
 
-Kernel cases are seeded synthetic layers (hil/mpgru/synth.py, no TensorFlow); the end-to-end
+Kernel cases are seeded synthetic layers (hil/compile/synth_mpgru.py, no TensorFlow); the end-to-end
 cases build a Keras sequence model, its single-step export and the custom-op TFLite."""
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from hil.compile.blob import CRC_START, read_blob
 from hil.compile.compiler import compile_graph, compile_tflite
 from hil.errors import ConfigError, DeviceError, ModelError
 from hil.link.protocol import Status
-from hil.mpgru import OPERATORS, from_config, pack, ref, synth, to_config, uniform_genome, unpack
+from hil.compile import synth_mpgru as synth
+from hil.mpgru import OPERATORS, from_config, pack, ref, to_config, uniform_genome, unpack
 from hil.mpgru.genome import validate
 from hil.sim import Simulator
 
@@ -259,7 +260,7 @@ def _sequence_model(pre_dense: bool, features: int, units: int, seed: int):
 def builders():
     pytest.importorskip("tensorflow")
     from hil.convert.streaming import gru_step_model
-    from hil.mpgru import MpBuilder
+    from hil.convert.mpgru_build import MpBuilder
 
     out = {}
     for name, pre in (("pre_dense", True), ("direct", False)):

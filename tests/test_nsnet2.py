@@ -53,7 +53,7 @@ def test_shipped_card_records_sizes_and_an_improvement(shipped):
 
 def test_shipped_int8_model_fits_the_f446(shipped):
     from hil.boards import get_board
-    from hil.convert.streaming import step_io
+    from hil.step.roles import step_io
     from hil.targets.limits import check_fits, model_limits
 
     _, tflite, compiled = shipped
@@ -64,7 +64,7 @@ def test_shipped_int8_model_fits_the_f446(shipped):
 
 
 def test_shipped_int8_model_enhances_held_out_speech_in_the_simulator(shipped, corpus):
-    from hil.dsp.evaluate import evaluate_pairs, int8_mask_fn, read_pairs
+    from hil.tasks.se_eval import evaluate_pairs, int8_mask_fn, read_pairs
 
     _, tflite, _ = shipped
     result = evaluate_pairs(read_pairs(corpus, "test"), {"int8": int8_mask_fn(tflite, engine="sim")})

@@ -636,7 +636,7 @@ BOARD_MODELS = {
 @pytest.mark.parametrize("board", ["qemu-f446", "host"])
 def test_every_op_on_the_board_equals_tflm(board, stm32_elf, host_exe):
     """Each op's model on the emulated board and on the host build, against TFLM, exactly."""
-    from hil.profile.run import run_rows
+    from hil.run.rows import run_rows
     from tests.conftest import open_board
 
     with open_board(board) as session:

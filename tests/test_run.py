@@ -10,15 +10,15 @@ import pytest
 from hil import cli
 from hil.compile.compiler import IoSpec, compile_tflite
 from hil.errors import ConfigError
-from hil.profile.run import run_rows
-from hil.profile.tensors import load_inputs
+from hil.run.rows import run_rows
+from hil.run.inputs import load_inputs
 from hil.sim import Simulator
 from tests.conftest import open_board
 from tests.graphs import mlp_model
 
 
 def _tflm(tflite: bytes, x: np.ndarray) -> np.ndarray:
-    from hil.convert.tflm import run_tflm
+    from hil.step.reference import run_tflm
 
     return run_tflm(tflite, [x])[0]
 

@@ -15,7 +15,7 @@ import pytest
 from hil.dsp import spec
 from hil.dsp.chain import ChainStream
 from hil.dsp.config import StateLink
-from hil.dsp.stream import BoardStream, StreamModel, stream_hops_of, stream_utterance
+from hil.step.chain import BoardStream, StreamModel, stream_hops_of, stream_utterance
 from hil.errors import BoardResetError, DeviceError
 from hil.link import framing
 from hil.link.protocol import STREAM_MAX_HOPS, Cmd, Status

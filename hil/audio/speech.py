@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from hil.audio import SAMPLE_RATE
 from hil.errors import HilError, ToolMissingError
 
-SAMPLE_RATE = 16000
 
 # The accents (espeak-ng's own English voices; the mbrola ones need extra packages).
 ACCENTS = ["en", "en-us", "en-gb-scotland", "en-gb-x-rp", "en-029", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-us-nyc"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -10,26 +9,13 @@ from pathlib import Path
 import numpy as np
 
 from hil.compile import planner
+from hil.compile.io import IoSpec
 from hil.compile.graph_check import check_graph
 from hil.compile.blob import (HEADER, LOC_ARENA, LOC_BLOB, NONE_INDEX, U32_MAX, OpRecord, TensorRecord, read_blob,
                               write_blob)  # fmt: skip
 from hil.compile.ops import DataWriter, OpCode, OpSpec, encoder_for
 from hil.compile.tflite import Graph, Tensor, read_tflite
 from hil.errors import ModelError
-
-
-@dataclass(frozen=True)
-class IoSpec:
-    name: str
-    dtype: str
-    shape: tuple[int, ...]
-    scale: float
-    zero_point: int
-    signature_name: str = ""  # the name the .tflite's SignatureDef gives it (what a user writes); "" if none
-
-    @property
-    def nbytes(self) -> int:
-        return math.prod(self.shape) * np.dtype(self.dtype).itemsize
 
 
 @dataclass

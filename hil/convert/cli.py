@@ -15,7 +15,7 @@ from hil.outputs import writable_file
 
 def cmd_convert(args) -> None:
     from hil.convert.keras_to_tflite import convert, load_calib, resolve_model
-    from hil.convert.tflm import model_info
+    from hil.compile.model_info import model_info
 
     resolve_model(args.model)  # a bad model name is reported before a bad calib file
     writable_file(args.out)

@@ -4,21 +4,17 @@ A Keras GRU layer lowers to a WHILE loop, which the int8 calibrator and TFLM can
 `gru_step_model` rebuilds a trained `Input -> Dense* -> GRU -> Dense* [-> GRU -> Dense*]...` model as
 a single-step model whose GRU states are explicit inputs and outputs, written with plain Keras layers
 (Dense, Activation, Add, Subtract, Multiply) so it lowers to builtin FULLY_CONNECTED, LOGISTIC,
-TANH, MUL, ADD and SUB ops. The int8 model quantizes the state input and the state output with
-different scales: `requantize` maps one to the other between steps, and `step_io` finds which
-TFLite tensor plays which role, since the converter may rename and reorder them.
+TANH, MUL, ADD and SUB ops, its inputs and outputs named for hil.step.roles. Running it step by
+step, with the state requantised between steps, is hil.step's job.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 import numpy as np
 
 from hil.errors import ConfigError
+from hil.step.roles import FEATURES, MASK, STATE, STATE_OUT, state_names
 
-FEATURES, STATE, MASK, STATE_OUT = "features", "state", "mask", "state_out"
 
 
 def _keras():
@@ -47,13 +43,6 @@ def _split_layers(model):
     if not stages[-1][1]:
         raise ConfigError(f"model '{model.name}': wanted a Dense output layer after the last GRU, got none")
     return before, stages
-
-
-def state_names(n_states: int) -> list[tuple[str, str]]:
-    """(input, output) names of each GRU state: state/state_out for one GRU, state_i/state_out_i for several."""
-    if n_states == 1:
-        return [(STATE, STATE_OUT)]
-    return [(f"{STATE}_{i}", f"{STATE_OUT}_{i}") for i in range(n_states)]
 
 
 def _check_gru(gru) -> None:
@@ -137,23 +126,6 @@ def gru_step_model(trained, name: str | None = None):
     return keras.Model([x_in, *h_ins], [x, *h_outs], name=name or f"{trained.name}_step")
 
 
-def run_steps_float(step_model, features: np.ndarray, state=None):
-    """Run a float step model over a (T, F) sequence from the zero state (or `state`): the masks (T, M)
-    and the final state, an array for a one-GRU model, a list of arrays (one per GRU) otherwise."""
-    sizes = [t.shape[-1] for t in step_model.inputs[1:]]
-    if state is None:
-        hs = [np.zeros((1, n), np.float32) for n in sizes]
-    else:
-        hs = [np.asarray(s, np.float32).reshape(1, -1) for s in ([state] if len(sizes) == 1 else state)]
-    masks = []
-    for frame in features.astype(np.float32):
-        mask, *hs = step_model([frame[None], *hs], training=False)
-        masks.append(np.asarray(mask)[0])
-        hs = [np.asarray(h) for h in hs]
-    final = [h[0] for h in hs]
-    return np.stack(masks), final[0] if len(final) == 1 else final
-
-
 def step_calib_rows(seq_model, x: np.ndarray, n: int, seed: int) -> np.ndarray:
     """n calibration rows for the single-step form of a one-GRU sequence model (its GRU layer named
     "gru"): structured (features x_t, state h_{t-1}) pairs drawn from running the trained model over x."""
@@ -166,168 +138,3 @@ def step_calib_rows(seq_model, x: np.ndarray, n: int, seed: int) -> np.ndarray:
     rows = np.zeros(n, dtype=[(FEATURES, np.float32, (x.shape[2],)), (STATE, np.float32, (gru.units,))])
     rows[FEATURES], rows[STATE] = x[seq, t], prev[seq, t]
     return rows
-
-
-def requantize(q: np.ndarray, from_scale: float, from_zp: int, to_scale: float, to_zp: int, dtype) -> np.ndarray:
-    """Integer values in one quantization (state_out) to another (state_in): round half away, saturate."""
-    from hil.convert.tflm import round_half_away
-
-    real = (np.asarray(q, np.float64) - from_zp) * from_scale
-    lim = np.iinfo(dtype)
-    return np.clip(round_half_away(real / to_scale) + to_zp, lim.min, lim.max).astype(dtype)
-
-
-@dataclass(frozen=True)
-class StepIO:
-    """Which TFLite input/output plays which role in a single-step recurrent model (TensorInfos)."""
-
-    features: object  # the feature input
-    mask: object  # the mask output
-    states: tuple  # ((state input, its new-state output), ...): one pair per GRU, in layer order
-
-    @property
-    def state(self):
-        """The first GRU's state input."""
-        return self.states[0][0]
-
-    @property
-    def state_out(self):
-        """The first GRU's new-state output."""
-        return self.states[0][1]
-
-
-def _info_of(model):
-    from hil.convert.tflm import ModelInfo, model_info
-
-    if isinstance(model, ModelInfo):
-        return model
-    if isinstance(model, (bytes, bytearray, memoryview)):
-        return model_info(bytes(model))
-    if hasattr(model, "_get_full_signature_list"):  # a tf.lite.Interpreter
-        return _interpreter_info(model)
-    raise ConfigError(f"step_io: wanted TFLite bytes, a ModelInfo or a tf.lite.Interpreter, got {type(model).__name__}")
-
-
-def _interpreter_info(interp):
-    from hil.convert.tflm import ModelInfo, TensorInfo
-
-    def infos(details):
-        return [
-            TensorInfo(i, d["index"], d["name"], tuple(int(x) for x in d["shape"]), d["dtype"], float(scale), int(zp))
-            for i, d in enumerate(details)
-            for scale, zp in [d["quantization"]]
-        ]
-
-    ins, outs = infos(interp.get_input_details()), infos(interp.get_output_details())
-    producers = {int(t): op["op_name"] for op in interp._get_ops_details() for t in op["outputs"]}
-    sig = next(iter(interp._get_full_signature_list().values()), {"inputs": {}, "outputs": {}})
-    pos_in, pos_out = {t.tensor: t.position for t in ins}, {t.tensor: t.position for t in outs}
-    return ModelInfo(
-        ins, outs, [], producers,
-        {k: pos_in[v] for k, v in sig["inputs"].items()}, {k: pos_out[v] for k, v in sig["outputs"].items()},
-    )
-
-
-def _named(tensors, sig: dict, names: list[str]):
-    """The tensors playing `names`: by signature name, else by tensor names ending in the role's name."""
-    if all(n in sig for n in names):
-        return [tensors[sig[n]] for n in names]
-    found = []
-    for n in names:
-        hits = [t for t in tensors if re.search(rf"(^|[_/]){n}(:\d+)?$", t.name)]
-        if len(hits) != 1:
-            return None
-        found.append(hits[0])
-    return found
-
-
-def _by_producer(info, state_ins: list):
-    """[mask, new states...] from the ops writing them: the new states come from ADD, the mask does not;
-    several states are told apart by shape, so they need distinct shapes."""
-    adds = [t for t in info.outputs if info.producers.get(t.tensor) == "ADD"]
-    rest = [t for t in info.outputs if t not in adds]
-    if len(rest) != 1 or len(adds) != len(state_ins):
-        return None
-    if len(adds) == 1:
-        return [rest[0], adds[0]]
-    by_shape = {t.shape: t for t in adds}
-    if len(by_shape) != len(adds) or any(t.shape not in by_shape for t in state_ins):
-        return None
-    return [rest[0], *(by_shape[t.shape] for t in state_ins)]
-
-
-def step_io(interpreter_or_tflite_bytes) -> StepIO:
-    """Map a single-step model's TFLite inputs/outputs to features, mask and the (state, new state) pairs.
-
-    By signature names first (inputs 'features', 'state' or 'state_<i>'; outputs 'mask', 'state_out' or
-    'state_out_<i>', or 'output_<k>' in the Keras order [mask, new states...] that gru_step_model
-    builds), then by tensor names, then by the op that writes each output (new states come from ADD)."""
-    info = _info_of(interpreter_or_tflite_bytes)
-    n = len(info.inputs) - 1
-    if n < 1 or len(info.outputs) != n + 1:
-        raise ConfigError(
-            f"step model: wanted features + N states in and mask + N states out (N >= 1), "
-            f"got {len(info.inputs)} inputs and {len(info.outputs)} outputs"
-        )
-    pairs = state_names(n)
-    ins = _named(info.inputs, info.signature_inputs, [FEATURES] + [a for a, _ in pairs])
-    out_names = [MASK] + [b for _, b in pairs]
-    sig_out = dict(info.signature_outputs)
-    for k, name in enumerate(out_names):
-        if f"output_{k}" in sig_out:
-            sig_out.setdefault(name, sig_out[f"output_{k}"])
-    outs = _named(info.outputs, sig_out, out_names)
-    if outs is None and ins is not None:
-        outs = _by_producer(info, ins[1:])
-    if ins is None or outs is None:
-        names = [t.name for t in info.inputs + info.outputs]
-        raise ConfigError(f"step model: wanted inputs/outputs named by signature or 'state', got tensors {names}")
-    roles = StepIO(ins[0], outs[0], tuple(zip(ins[1:], outs[1:])))
-    for (a, b), (name, _) in zip(roles.states, pairs):
-        if a.shape != b.shape:
-            raise ConfigError(f"step model: wanted {name} in and out of one shape, got {a.shape} and {b.shape}")
-    return roles
-
-
-def stream_loop(runner, info, features: np.ndarray) -> list[np.ndarray]:
-    """Run quantized (T, F) features one step at a time, feeding each requantized state back.
-
-    Starts from zero states; returns [masks (T, ...), then per GRU its new states (T, ...) in its
-    state output's quantization]."""
-    io = step_io(info)
-    hs = [np.full(i.shape, i.zero_point, i.dtype) for i, _ in io.states]
-    masks, states = [], [[] for _ in io.states]
-    for frame in features:
-        runner.set(io.features.position, np.ascontiguousarray(frame.reshape(io.features.shape)))
-        for h, (inp, _) in zip(hs, io.states):
-            runner.set(inp.position, h)
-        runner.invoke()
-        masks.append(np.array(runner.get(io.mask.position)).reshape(io.mask.shape[1:]))
-        for k, (inp, out) in enumerate(io.states):
-            s = np.array(runner.get(out.position))
-            states[k].append(s.reshape(out.shape[1:]))
-            hs[k] = requantize(s, out.scale, out.zero_point, inp.scale, inp.zero_point, inp.dtype).reshape(inp.shape)
-    return [np.stack(masks), *(np.stack(s) for s in states)]
-
-
-ENGINES = ("tflm", "ref", "sim")
-
-
-def run_stream(tflite_bytes: bytes, features: np.ndarray, engine: str = "tflm", arena_bytes: int | None = None):
-    """A single-step model over quantized (T, F) features: [masks, new states of each GRU...] from TFLM,
-    the TFLite reference kernels ('ref') or the board's C runtime in hil's simulator ('sim')."""
-    from hil.convert import tflm
-
-    if engine not in ENGINES:
-        raise ConfigError(f"engine: wanted one of {', '.join(ENGINES)}, got '{engine}'")
-    info = tflm.model_info(tflite_bytes)
-    io = step_io(info)
-    (rows,), _ = tflm.check_inputs([features], [io.features])
-    if engine == "ref":
-        return stream_loop(tflm.ref_runner(tflite_bytes), info, rows)
-    if engine == "sim":
-        from hil.compile.compiler import compile_tflite
-        from hil.sim import Simulator
-
-        return stream_loop(Simulator(compile_tflite(bytes(tflite_bytes)).blob).runner(), info, rows)
-    return tflm.spawn_tflm(tflite_bytes, [rows], 1 + len(io.states), "stream", arena_bytes, tflm.DEFAULT_TIMEOUT_S)

@@ -13,13 +13,12 @@ from __future__ import annotations
 import numpy as np
 
 from hil.dsp import spec
-from hil.dsp.config import StateLink, StreamConfig, requantize_state  # noqa: F401  (re-exported)
+from hil.dsp.config import StreamConfig, requantize_state
 from hil.dsp.tables import FFT_POINTS as N
 from hil.dsp.tables import tables
 
 F = np.float32
 HOP = spec.HOP
-STAGES = ("analysis", "feature", "model", "mask", "synthesis")
 _HALF = F(0.5)
 _LN2 = F(0.693147182)
 _LN_POLY = tuple(F(c) for c in (2 / 9, 2 / 7, 2 / 5, 2 / 3, 2.0))

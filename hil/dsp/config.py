@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hil.compile.ops.common import quantize_multiplier
+from hil.quant import quantize_multiplier, requantize_int
 from hil.dsp import spec
 from hil.errors import ConfigError
 
@@ -44,16 +44,7 @@ class StateLink:
 
 def requantize_state(q_out: np.ndarray, link: StateLink) -> np.ndarray:
     """int8 state_in = sat8(zp_in + hil_requantize(q_out - zp_out, multiplier, shift)), as stream.c."""
-    x = np.asarray(q_out).astype(np.int64) - link.zp_out
-    left, right = max(link.shift, 0), max(-link.shift, 0)
-    x = ((x << left) + (1 << 31)) % (1 << 32) - (1 << 31)  # (int32)((uint32)x << left)
-    ab = x * link.multiplier
-    nudged = ab + np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
-    high = np.where(nudged >= 0, nudged >> 31, -((-nudged) >> 31))  # C division truncates toward zero
-    mask = (1 << right) - 1
-    threshold = (mask >> 1) + (high < 0)
-    y = (high >> right) + ((high & mask) > threshold) + link.zp_in
-    return np.clip(y, -128, 127).astype(np.int8)
+    return requantize_int(q_out, link.multiplier, link.shift, link.zp_out, link.zp_in, np.int8)
 
 
 @dataclass(frozen=True)
@@ -79,9 +70,8 @@ class StreamConfig:
     def from_model(cls, model, roles, reference: bool = False) -> "StreamConfig":
         """The configuration for a compiled model (hil.compile.compiler.CompiledModel).
 
-        roles tells which input/output is which: the model's TFLite bytes or a StepIO
-        (hil.convert.streaming.step_io): `features`, `mask` and `states`, a (state input, new-state
-        output) pair per GRU layer, each with a `.position`."""
+        roles tells which input/output is which (a hil.step.roles.StepIO): `features`, `mask` and
+        `states`, a (state input, new-state output) pair per GRU layer, each with a `.position`."""
         io = _step_roles(roles)
         feat, mask = io.features.position, io.mask.position
         _need_bins(model.inputs, feat, "feature input")
@@ -100,12 +90,8 @@ class StreamConfig:
 
 
 def _step_roles(roles):
-    if isinstance(roles, (bytes, bytearray, memoryview)):
-        from hil.convert.streaming import step_io
-
-        return step_io(bytes(roles))
     if not (hasattr(roles, "features") and hasattr(roles, "mask")):
-        raise ConfigError(f"stream roles: wanted TFLite bytes or a StepIO, got {type(roles).__name__}")
+        raise ConfigError(f"stream roles: wanted a StepIO (hil.step.roles.step_io), got {type(roles).__name__}")
     return roles
 
 

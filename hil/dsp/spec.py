@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-SAMPLE_RATE = 16000
+
 WINDOW = 320
 HOP = 160
 BINS = WINDOW // 2 + 1

@@ -14,7 +14,7 @@ import threading
 
 import numpy as np
 
-from hil.energy import ppk2 as P
+from hil.energy import ppk2_format as P
 
 # Realistic calibration metadata, in the PPK2's own text format.
 DEFAULT_METADATA = {

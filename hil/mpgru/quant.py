@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hil.compile.ops.common import quantize_multiplier
+from hil.quant import quantize_multiplier
 from hil.errors import ConfigError
 from hil.mpgru.genome import OPERATORS, check_bits
 

@@ -19,34 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from hil.mpgru.quant import FRAC_BITS, LayerQ
-
-_M32 = (1 << 32) - 1
-
-
-def wrap32(v: np.ndarray) -> np.ndarray:
-    return ((v + (1 << 31)) & _M32) - (1 << 31)
-
-
-def requantize(x: np.ndarray, multiplier: int, shift: int) -> np.ndarray:
-    """hil_requantize (TFLite MultiplyByQuantizedMultiplier, double rounding) on int32 values."""
-    left, right = max(shift, 0), max(-shift, 0)
-    xs = wrap32(np.asarray(x, np.int64) << left)
-    ab = xs * multiplier
-    q = ab + np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
-    hi = np.where(q >= 0, q >> 31, -((-q) >> 31))
-    return rounding_divide(hi, right)
-
-
-def rounding_divide(x: np.ndarray, exponent: int) -> np.ndarray:
-    """hil_rounding_divide_by_pot: x / 2^exponent rounded half away from zero."""
-    mask = (1 << exponent) - 1
-    threshold = (mask >> 1) + (x < 0)
-    return (x >> exponent) + ((x & mask) > threshold)
-
-
-def saturate(v: np.ndarray, bits: int) -> np.ndarray:
-    return np.clip(v, -(1 << (bits - 1)), (1 << (bits - 1)) - 1)
-
+from hil.quant import requantize, rounding_divide, saturate, wrap32
 
 def _dot(a: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Exact integer a @ w.T through float64 BLAS (every partial sum is far below 2^53)."""

@@ -44,7 +44,7 @@ def _outputs(args, name: str, board) -> Path:
 def _run(args, board, model, audio, out_dir, console):
     from rich.progress import Progress
 
-    from hil.dsp.stream import stream_utterance
+    from hil.step.chain import stream_utterance
     from hil.profile.speech import profile_audio
     from hil.targets import target_for
 
@@ -67,7 +67,7 @@ def cmd_profile(args) -> None:
     from rich.console import Console
 
     from hil.boards import get_board
-    from hil.dsp.stream import StreamModel
+    from hil.step.chain import StreamModel
     from hil.profile.models import resolve_tflite
     from hil.profile.speech import aggregate
     from hil.profile.speech_report import plot, summary_table, utterance_table

@@ -19,15 +19,16 @@ import numpy as np
 from hil.audio.layout import Pair
 from hil.audio.wav import read_wav, write_wav
 from hil.boards import Board
-from hil.dsp.spec import HOP, SAMPLE_RATE
+from hil.audio import SAMPLE_RATE
+from hil.dsp.spec import HOP
 from hil.energy.model import energy_uj, frame_energy
 from hil.errors import BudgetError, ConfigError
+from hil.link.protocol import STREAM_STAGES
 from hil.metrics import METRICS, scores
 
-STAGES = ("analysis", "feature", "model", "mask", "synthesis")
 HOP_S = HOP / SAMPLE_RATE
 
-# stream(pcm int16) -> (enhanced int16 of the same length, per-hop stage counts (hops, len(STAGES)))
+# stream(pcm int16) -> (enhanced int16 of the same length, per-hop stage counts (hops, len(STREAM_STAGES)))
 Streamer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
@@ -105,12 +106,12 @@ def aggregate(utts: list[Utterance], board: Board, counter: str) -> dict:
         "counter": counter,
         "frames": int(len(total)),
         "ticks_per_frame": frame,
-        "stages": {s: _stats(counts[:, i]) for i, s in enumerate(STAGES)},
+        "stages": {s: _stats(counts[:, i]) for i, s in enumerate(STREAM_STAGES)},
         "clock_hz": board.clock_hz,
         "ticks_per_s": ticks_per_s,
         "hop_s": HOP_S,
         "real_time_load": {k: frame[k] / (ticks_per_s * HOP_S) for k in ("mean", "p99", "max")},
-        "stage_load": {s: float(counts[:, i].mean()) / (ticks_per_s * HOP_S) for i, s in enumerate(STAGES)},
+        "stage_load": {s: float(counts[:, i].mean()) / (ticks_per_s * HOP_S) for i, s in enumerate(STREAM_STAGES)},
     }
     cost["energy"] = _energy(frame["mean"], board, counter)
     out = {"utterances": len(utts), "seconds": round(sum(u.seconds for u in utts), 3), "cost": cost}

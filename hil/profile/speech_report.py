@@ -7,7 +7,8 @@ from pathlib import Path
 from rich.table import Table
 
 from hil.metrics import METRICS
-from hil.profile.speech import STAGES, Utterance
+from hil.link.protocol import STREAM_STAGES
+from hil.profile.speech import Utterance
 from hil.report import COUNTER_UNITS
 
 
@@ -39,7 +40,7 @@ def summary_table(report: dict) -> Table:
         t.add_row(m, f"{q[m]['noisy']:.3f} → {q[m]['enhanced']:.3f} ({q[m]['delta']:+.3f})")
     f = cost["ticks_per_frame"]
     t.add_row(f"{unit}/frame (mean / p99 / max)", f"{f['mean']:,.0f} / {f['p99']:,.0f} / {f['max']:,}")
-    for s in STAGES:
+    for s in STREAM_STAGES:
         st = cost["stages"][s]
         t.add_row(f"  {s}", f"{st['mean']:,.0f} / {st['p99']:,.0f} / {st['max']:,} "
                             f"(load {cost['stage_load'][s]:.2%})")  # fmt: skip

@@ -12,6 +12,7 @@ import re
 from rich.console import Console
 from rich.table import Table
 
+from hil.boards import DEFAULT_BOARD
 from hil.search.budget import format_bytes
 
 BUDGET_HELP = ("flash budget for the compiled model: 65536 (bytes), 64kB (SI: x1000 = 64,000 B) or "
@@ -48,7 +49,7 @@ def _checked_options(args):
 
     budget = parse_budget(args.budget)
     objectives = parse_objectives(args.objectives)
-    boards = [get_board(b) for b in (args.board or ["qemu-f446"])]
+    boards = [get_board(b) for b in (args.board or [DEFAULT_BOARD])]
     get_task(args.task)
     Settings(args.population, args.generations, args.seed, 0, objectives, budget).check()
     writable_dir(args.out)
@@ -112,7 +113,7 @@ def add_search_parser(subparsers) -> None:
     p.add_argument("--budget", required=True, help=BUDGET_HELP)
     p.add_argument("--task", default="se", help="se, vowels, motions or digits (default se)")
     p.add_argument("--board", action="append", metavar="B",
-                   help="board to measure on (default qemu-f446); repeat to measure on several in parallel")  # fmt: skip
+                   help=f"board to measure on (default {DEFAULT_BOARD}); repeat to measure on several in parallel")  # fmt: skip
     p.add_argument("--population", type=int, default=16, help="population size, a multiple of 4 (default 16)")
     p.add_argument("--generations", type=int, default=6, help="generations after the initial one (default 6)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the GA and the data (default 0)")

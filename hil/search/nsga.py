@@ -7,9 +7,11 @@ smaller budget violation dominates. The rule is realised through the fitness val
 (an infeasible candidate gets a value worse than any feasible one in every objective, worsening with
 its violation), so DEAP's own sorting applies it.
 
-The loop draws all its randomness from Python's `random` seeded with the run's seed and evaluates
-through `evaluate(genomes) -> {key: Evaluation}`, which answers stored genomes from the store. So a
-rerun after an interruption replays the same generations and evaluates only what is missing.
+In DEAP's idiom: role-named operators (`crossover_uniform`, `mutate_bits`, `select_parents`), one
+explicit `random.Random` seeded with the run's seed passed to every one of them (the global `random`
+is never touched), and `nsga2` returning (population, logbook). It evaluates through
+`evaluate(genomes) -> {key: Evaluation}`, which answers stored genomes from the store. So a rerun
+after an interruption replays the same generations and evaluates only what is missing.
 """
 
 from __future__ import annotations
@@ -85,22 +87,57 @@ class Individual(list):
         return genome_key(self)
 
 
-def initial_population(s: Settings, fitness_class: type) -> list[Individual]:
+def initial_population(s: Settings, fitness_class: type, rng: random.Random) -> list[Individual]:
     """The homogeneous baselines (8, 6, 4 bits) and seeded random genomes."""
     genes = [list(uniform(b, s.genome_length)) for b in BASELINE_BITS][: s.population]
     while len(genes) < s.population:
-        genes.append(random_genome(random, s.genome_length))
+        genes.append(random_genome(rng, s.genome_length))
     return [Individual(g, fitness_class) for g in genes]
 
 
-def _vary(parents: list[Individual], s: Settings) -> list[Individual]:
+def crossover_uniform(a: list, b: list, rng: random.Random, indpb: float = 0.5) -> None:
+    """Swap each gene between a and b with probability indpb (DEAP's cxUniform, on rng)."""
+    for i in range(min(len(a), len(b))):
+        if rng.random() < indpb:
+            a[i], b[i] = b[i], a[i]
+
+
+def mutate_bits(genes: list, rng: random.Random, indpb: float) -> None:
+    """Redraw each bit width uniformly in MIN_BITS..MAX_BITS with probability indpb (DEAP's mutUniformInt)."""
+    for i in range(len(genes)):
+        if rng.random() < indpb:
+            genes[i] = rng.randint(MIN_BITS, MAX_BITS)
+
+
+def _tournament(a: Individual, b: Individual, rng: random.Random) -> Individual:
+    if a.fitness.dominates(b.fitness):
+        return a
+    if b.fitness.dominates(a.fitness):
+        return b
+    if a.fitness.crowding_dist != b.fitness.crowding_dist:
+        return a if a.fitness.crowding_dist > b.fitness.crowding_dist else b
+    return a if rng.random() <= 0.5 else b
+
+
+def select_parents(population: list[Individual], rng: random.Random) -> list[Individual]:
+    """Binary tournaments on dominance, then crowding distance (DEAP's selTournamentDCD, on rng; the
+    population size a multiple of 4)."""
+    first, second = rng.sample(population, len(population)), rng.sample(population, len(population))
+    chosen = []
+    for i in range(0, len(population), 4):
+        for pool in (first, second):
+            chosen += [_tournament(pool[i], pool[i + 1], rng), _tournament(pool[i + 2], pool[i + 3], rng)]
+    return chosen
+
+
+def vary(parents: list[Individual], s: Settings, rng: random.Random) -> list[Individual]:
     """Uniform crossover and per-gene uniform integer mutation (1/L per gene) on clones of the parents."""
     kids = [Individual(p, type(p.fitness)) for p in parents]
     for a, b in zip(kids[::2], kids[1::2]):
-        if random.random() <= s.crossover_p:
-            tools.cxUniform(a, b, indpb=0.5)
-        tools.mutUniformInt(a, low=MIN_BITS, up=MAX_BITS, indpb=1.0 / s.genome_length)
-        tools.mutUniformInt(b, low=MIN_BITS, up=MAX_BITS, indpb=1.0 / s.genome_length)
+        if rng.random() <= s.crossover_p:
+            crossover_uniform(a, b, rng)
+        mutate_bits(a, rng, 1.0 / s.genome_length)
+        mutate_bits(b, rng, 1.0 / s.genome_length)
     return kids
 
 
@@ -112,22 +149,26 @@ Evaluate = Callable[[list[tuple[int, ...]]], dict[str, Evaluation]]
 OnGeneration = Callable[[int, list[Individual], dict], None]
 
 
-def nsga2(s: Settings, evaluate: Evaluate, on_generation: OnGeneration) -> list[Individual]:
+def nsga2(s: Settings, evaluate: Evaluate, on_generation: OnGeneration) -> tuple[list[Individual], tools.Logbook]:
     """Run NSGA-II; `on_generation(g, population, info)` after each generation (0 = the initial one).
-    Returns the final population."""
+    Returns the final population and a logbook (per generation: evaluations asked, first-front size)."""
     s.check()
+    rng = random.Random(s.seed)
     fitness_class = _fitness_class(tuple(OBJECTIVES[o] for o in s.objectives))
-    random.seed(s.seed)
-    pop = initial_population(s, fitness_class)
+    logbook = tools.Logbook()
+    logbook.header = ("gen", "evals", "front")
+    pop = initial_population(s, fitness_class, rng)
     _assign(pop, evaluate, s)
     pop = tools.selNSGA2(pop, s.population)  # ranks and crowding distances for the tournament
+    logbook.record(gen=0, evals=len(pop), front=len(first_front(pop)))
     on_generation(0, pop, {"time": time.time()})
     for g in range(1, s.generations + 1):
-        kids = _vary(tools.selTournamentDCD(pop, len(pop)), s)
+        kids = vary(select_parents(pop, rng), s, rng)
         _assign(kids, evaluate, s)
         pop = tools.selNSGA2(pop + kids, s.population)
+        logbook.record(gen=g, evals=len(kids), front=len(first_front(pop)))
         on_generation(g, pop, {"time": time.time()})
-    return pop
+    return pop, logbook
 
 
 def _assign(individuals: list[Individual], evaluate: Evaluate, s: Settings) -> None:

@@ -12,12 +12,6 @@ from hil.boards import Board
 from hil.errors import BudgetError
 from hil.targets import firmware
 
-# firmware/hal/host/hal_host.c MODEL_REGION_BYTES; the host build has no flash.
-_HOST_MODEL_RAM_BYTES = 1024 * 1024
-# firmware/hal/esp32/hal_esp32.c HIL_ESP32_MODEL_REGION_BYTES (default)
-_ESP32_MODEL_RAM_BYTES = 160 * 1024
-
-
 @dataclass(frozen=True)
 class ModelLimits:
     board: str
@@ -26,13 +20,18 @@ class ModelLimits:
 
 
 def model_limits(board: Board) -> ModelLimits:
-    port = board.firmware.port
-    if port == "stm32f4":
-        sizes = firmware.image_sizes(firmware.build(board.firmware.make_target))
-        return ModelLimits(board.name, board.flash_bytes - sizes["flash_bytes"], sizes["model_ram_bytes"])
-    if port == "host":
-        return ModelLimits(board.name, _HOST_MODEL_RAM_BYTES, _HOST_MODEL_RAM_BYTES)
-    return ModelLimits(board.name, board.flash_bytes, _ESP32_MODEL_RAM_BYTES)
+    """From the board's data: its YAML's firmware.model_region_bytes where the port fixes the region in C
+    (flash: the board's, or the region on a board without flash), else the built image's own figures."""
+    region = board.firmware.model_region_bytes
+    if region is not None:
+        return ModelLimits(board.name, board.flash_bytes or region, region)
+    sizes = firmware.image_sizes(firmware.build(board.firmware.make_target))
+    return ModelLimits(board.name, board.flash_bytes - sizes["flash_bytes"], sizes["model_ram_bytes"])
+
+
+def image_report(board: Board, image) -> dict:
+    """What the built image says of its sizes, for a board whose model region the image defines."""
+    return firmware.image_sizes(image) if board.firmware.model_region_bytes is None else {}
 
 
 def _span(n: int) -> int:

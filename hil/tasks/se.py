@@ -23,13 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from hil.audio.wav import read_wav
+from hil.audio import SAMPLE_RATE
 from hil.dsp import spec
 from hil.errors import ConfigError
 from hil.metrics import si_sdr
 from hil.tasks.base import SPLITS, Task
 
 SECONDS = 2.0
-SEGMENT = int(SECONDS * spec.SAMPLE_RATE)
+SEGMENT = int(SECONDS * SAMPLE_RATE)
 FRAMES = -(-SEGMENT // spec.HOP) + 1
 
 

@@ -1,7 +1,7 @@
 """gru-motions: standing, walking, running or badminton from 50 steps of 6 smartwatch motion channels.
 
 Trained model (saved as model.keras): Input(50, 6) -> GRU(16, return_sequences) -> Dense(4), logits at
-every step, trained with sparse cross-entropy on the last step's logits only (hil.tasks.train).
+every step, trained with sparse cross-entropy on the last step's logits only (hil.tasks.classifier).
 hil.convert.streaming.gru_step_model makes its single-step form: inputs features and state, outputs mask
 (the logits) and state_out. Data: the 'motions' task (hil/tasks/motions.py) with the same seed; card.json
 records the split sizes and the float accuracy on val and test. calib.npy is a structured array with
@@ -12,7 +12,7 @@ Train: .venv/bin/python models/gru-motions/recipe.py [--seed 0]
 
 from __future__ import annotations
 
-from hil.tasks.train import classifier_recipe
+from hil.tasks.classifier import classifier_recipe
 
 NAME = "gru-motions"
 TASK = "motions"

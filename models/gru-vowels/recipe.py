@@ -2,7 +2,7 @@
 
 Trained model (saved as model.keras): Input(29, 12) -> Dense(16, tanh) -> GRU(24, return_sequences) ->
 Dense(9), logits at every step, trained with sparse cross-entropy on the last step's logits only
-(hil.tasks.train). hil.convert.streaming.gru_step_model makes its single-step form: inputs features and
+(hil.tasks.classifier). hil.convert.streaming.gru_step_model makes its single-step form: inputs features and
 state, outputs mask (the logits) and state_out. Data: the 'vowels' task (hil/tasks/vowels.py) with the
 same seed; card.json records the split sizes and the float accuracy on val and test. calib.npy is a
 structured array with fields features and state: real (x_t, h_{t-1}) pairs.
@@ -12,7 +12,7 @@ Train: .venv/bin/python models/gru-vowels/recipe.py [--seed 0]
 
 from __future__ import annotations
 
-from hil.tasks.train import classifier_recipe
+from hil.tasks.classifier import classifier_recipe
 
 NAME = "gru-vowels"
 TASK = "vowels"

@@ -137,7 +137,7 @@ def held_out_quality(seq_model, step_model, calib, root, limit: int = EVAL_UTTER
     converted by hil.convert, compiled by hil.compile, streamed through hil.sim), plus the int8 sizes."""
     from hil.compile.compiler import compile_tflite
     from hil.convert.keras_to_tflite import convert_model
-    from hil.dsp.evaluate import evaluate_pairs, int8_mask_fn, read_pairs, sequence_mask_fn
+    from hil.tasks.se_eval import evaluate_pairs, int8_mask_fn, read_pairs, sequence_mask_fn
 
     tflite = convert_model(step_model, calib)
     compiled = compile_tflite(tflite)

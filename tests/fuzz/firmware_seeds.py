@@ -185,7 +185,7 @@ def link_seeds() -> dict[str, LinkSeed]:
 def loader_graphs() -> dict:
     """fuzz_loader's seed graphs by file name: one or more of every op family, MP-GRUs included."""
     from hil.compile import synth
-    from hil.mpgru import synth as mp_synth
+    from hil.compile import synth_mpgru as mp_synth
     from hil.mpgru.genome import OPERATORS
 
     genome = tuple(int(b) for b in np.random.default_rng(5).integers(2, 9, len(OPERATORS)))

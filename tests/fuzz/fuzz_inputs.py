@@ -1,4 +1,4 @@
-"""`hil run --input`: the bytes as an .npy/.npz file through hil.profile.tensors.load_inputs, against
+"""`hil run --input`: the bytes as an .npy/.npz file through hil.run.inputs.load_inputs, against
 fixed models of one and two inputs (int8, int16, float32). Only HilErrors may come out."""
 
 import io
@@ -9,7 +9,7 @@ import numpy as np
 
 from hil.compile.compiler import IoSpec
 from hil.errors import HilError
-from hil.profile.tensors import load_inputs
+from hil.run.inputs import load_inputs
 
 MODELS = [
     [IoSpec("serving_default_features:0", "int8", (1, 8), 0.05, 3, "features")],

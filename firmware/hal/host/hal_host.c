@@ -21,7 +21,7 @@
 
 #include "hil/hal.h"
 
-#define MODEL_REGION_BYTES (1024u * 1024u) /* mirrored in hil/targets/limits.py */
+#define MODEL_REGION_BYTES (1024u * 1024u) /* mirrored in boards/host.yaml (tests/test_boards.py checks) */
 
 static int listen_fd = -1;
 static int client_fd = -1;

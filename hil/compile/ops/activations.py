@@ -12,16 +12,9 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as sch
 
 from hil.compile.ops import DataWriter, OpCode, OpSpec, register
 from hil.compile.ops.common import need
-from hil.compile.ops.tflm_prepare import (
-    QMAX,
-    QMIN,
-    calculate_input_radius,
-    checked_log2,
-    f32_round_quantize,
-    frexp_multiplier,
-    per_tensor_q,
-    quantize_multiplier,
-)
+from hil.compile.ops.tflm_prepare import QMAX, QMIN, per_tensor_q
+from hil.quant.tflm import calculate_input_radius, checked_log2, f32_round_quantize, frexp_multiplier
+from hil.quant import quantize_multiplier
 from hil.compile.tflite import Graph, Op
 from hil.errors import ModelError
 

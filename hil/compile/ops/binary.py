@@ -12,12 +12,8 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as sch
 
 from hil.compile.ops import DataWriter, OpCode, OpSpec, register
 from hil.compile.ops.common import activation_range, need
-from hil.compile.ops.tflm_prepare import (
-    broadcast,
-    per_tensor_q,
-    quantize_multiplier,
-    quantize_multiplier_smaller_than_one,
-)
+from hil.compile.ops.tflm_prepare import broadcast, per_tensor_q, quantize_multiplier_smaller_than_one
+from hil.quant import quantize_multiplier
 from hil.compile.tflite import Graph, Op
 from hil.errors import ModelError
 

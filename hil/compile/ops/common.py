@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from hil.compile.tflite import Graph, Op, Tensor
 from hil.errors import ModelError
+from hil.quant import QRANGE, quantize_multiplier, round_half_away
 
-QRANGE = {"int8": (-128, 127), "int16": (-32768, 32767)}
 ACTIVATIONS = {0: None, 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6"}
-
-
-def quantize_multiplier(real: float) -> tuple[int, int]:
-    """QuantizeMultiplier as TFLM builds it by default (double rounding): real = q * 2^shift with
-    q a Q31 in [2^30, 2^31). Unlike the single-rounding build it does not saturate shifts above 30;
-    encoders reject shifts their kernels cannot take."""
-    if real == 0.0:
-        return 0, 0
-    fraction, shift = math.frexp(real)
-    q = round_half_away_int(fraction * (1 << 31))
-    if q == 1 << 31:
-        q //= 2
-        shift += 1
-    if shift < -31:
-        return 0, 0
-    return q, shift
-
-
-def round_half_away_int(x: float) -> int:
-    """TfLiteRound / std::round on a double: half away from zero."""
-    return int(math.copysign(math.floor(abs(x) + 0.5), x))
-
-
-def round_half_away(x: np.ndarray | float) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+QUANTIZED = ("int8", "int16")  # the activation types the runtime quantises
 
 
 def activation_range(op: Op, activation: int, out: Tensor) -> tuple[int, int]:
@@ -77,7 +50,7 @@ def need(op: Op, g: Graph, index: int, dtypes: tuple[str, ...], const: bool | No
         raise ModelError(f"{op.where()}: tensor {t.name!r} is {t.dtype}; the runtime takes {'/'.join(dtypes)} here")
     if const is not None and t.is_const != const:
         raise ModelError(f"{op.where()}: tensor {t.name!r} must be {'a constant' if const else 'computed'} here")
-    if t.dtype in QRANGE and t.scale.size == 0:
+    if t.dtype in QUANTIZED and t.scale.size == 0:
         raise ModelError(f"{op.where()}: tensor {t.name!r} is {t.dtype} but not quantised")
     return t
 

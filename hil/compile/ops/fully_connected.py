@@ -8,7 +8,8 @@ import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from hil.compile.ops import DataWriter, OpCode, OpSpec, register
-from hil.compile.ops.common import activation_range, channel_multipliers, need, per_tensor, quantize_multiplier
+from hil.compile.ops.common import activation_range, channel_multipliers, need, per_tensor
+from hil.quant import quantize_multiplier
 from hil.compile.ops.mac import activation_types, check_shifts, fc_scratch_bytes, folded_bias, mac_bias, requant_table
 from hil.compile.tflite import Graph, Op
 from hil.errors import ModelError

@@ -14,7 +14,8 @@ import numpy as np
 
 from hil.compile.ops import DataWriter, OpCode, OpSpec, register
 from hil.compile.ops.common import need
-from hil.compile.ops.tflm_prepare import c_strides, const_ints, merge_axes, pad4, per_tensor_q, quantize_multiplier
+from hil.compile.ops.tflm_prepare import c_strides, const_ints, merge_axes, pad4, per_tensor_q
+from hil.quant import quantize_multiplier
 from hil.compile.tflite import Graph, Op
 from hil.errors import ModelError
 

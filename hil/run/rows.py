@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import statistics
-import time
-import zlib
 
 import numpy as np
 
@@ -12,18 +10,9 @@ from hil.compile.compiler import CompiledModel
 from hil.errors import ConfigError
 from hil.link.protocol import MAX_PAYLOAD
 from hil.link.session import Session
-from hil.profile.tensors import row_count, split_outputs
-
-
-def ensure_model(session: Session, model: CompiledModel) -> dict:
-    """Upload the blob unless the board holds it already (same size and CRC-32)."""
-    held = session.model_info()
-    crc = zlib.crc32(model.blob)
-    if held["state"] == "loaded" and held["crc32"] == crc and held["size_bytes"] == model.model_bytes:
-        return {"uploaded": False, "upload_s": 0.0}
-    t0 = time.perf_counter()
-    session.upload_model(model.blob)
-    return {"uploaded": True, "upload_s": round(time.perf_counter() - t0, 4)}
+from hil.compile.io import split_outputs
+from hil.link.upload import ensure_model
+from hil.run.inputs import row_count
 
 
 def _check_frame_fits(model: CompiledModel) -> tuple[int, int]:
@@ -42,7 +31,7 @@ def run_rows(session: Session, model: CompiledModel, rows: list[np.ndarray], ref
     if len(rows) != len(model.inputs):
         raise ConfigError(f"wanted one array of rows per model input ({len(model.inputs)}), got {len(rows)}")
     n = row_count(rows, "inputs")
-    load = ensure_model(session, model)
+    load = ensure_model(session, model.blob)
     raw = np.zeros((n, out_bytes), dtype=np.uint8)
     cycles = []
     for r in range(n):

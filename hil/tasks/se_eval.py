@@ -3,16 +3,21 @@ with hil.metrics against the clean reference, noisy input and enhanced output si
 
 A mask function maps (T, BINS) float32 features to (T, BINS) masks. `sequence_mask_fn` wraps a Keras
 sequence model (float); `int8_mask_fn` runs an int8 single-step TFLite model frame by frame with its
-GRU states fed back (hil.convert.streaming.run_stream: the board's C runtime in the simulator, TFLM
-or the TFLite reference kernels).
+GRU states fed back (hil.step.engines.run_stream: the board's C runtime in the simulator, TFLM
+or the TFLite reference kernels). Used by the speech models' recipes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from hil.audio.corpus import load_split, read_wav
 from hil.dsp.spec import enhance
+from hil.errors import ConfigError
 from hil.metrics import METRICS, scores
+from hil.quant import dequantize, quantize
+from hil.step.engines import run_stream
+from hil.step.roles import step_io
 
 
 def sequence_mask_fn(model):
@@ -26,14 +31,12 @@ def sequence_mask_fn(model):
 
 def int8_mask_fn(tflite_bytes: bytes, engine: str = "sim"):
     """The dequantized masks of an int8 single-step model, streamed frame by frame from zero states."""
-    from hil.convert.streaming import run_stream, step_io
-    from hil.convert.tflm import dequantize, quantize
-
     io = step_io(tflite_bytes)
+    f, m = io.features, io.mask
 
     def fn(feats: np.ndarray) -> np.ndarray:
-        masks = run_stream(tflite_bytes, quantize(feats, io.features), engine=engine)[0]
-        return dequantize(masks, io.mask).reshape(len(feats), -1)
+        masks = run_stream(tflite_bytes, quantize(feats, f.scale, f.zero_point, f.dtype), engine=engine)[0]
+        return dequantize(masks, m.scale, m.zero_point, np.float64).reshape(len(feats), -1)
 
     return fn
 
@@ -59,9 +62,6 @@ def evaluate_pairs(pairs, mask_fns: dict) -> dict:
 
 def read_pairs(root, split: str, limit: int | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """(clean, noisy) int16 signals of a corpus split (hil.audio.corpus layout), the first `limit` by id."""
-    from hil.audio.corpus import load_split, read_wav
-    from hil.errors import ConfigError
-
     pairs = load_split(root, split)[:limit]
     if any(p.clean_path is None for p in pairs):
         raise ConfigError(f"{root}/{split}: wanted clean/ beside noisy/ to score against, got no clean folder")

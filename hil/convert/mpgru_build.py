@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hil.mpgru import surgery
+from hil.convert import mpgru_surgery as surgery
 from hil.mpgru.calib import Calibration, calibrate, find_cells
 from hil.mpgru.genome import to_config, validate
 from hil.mpgru.quant import LayerQ, quantize_layer

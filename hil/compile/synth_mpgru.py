@@ -1,7 +1,7 @@
 """Seeded MP-GRU layers and one-op graphs without TensorFlow: kernel tests, fuzz seeds, benchmarks.
 
 The float cell is random (Glorot-like weights, small biases), calibrated on random inputs the
-way hil.mpgru.calib calibrates a trained model; the graph is what hil.mpgru.surgery makes of a
+way hil.mpgru.calib calibrates a trained model; the graph is what hil.convert.mpgru_surgery makes of a
 cell: one HIL_MP_GRU op reading x and the state, writing the new state."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Host-side input reading and quantisation, and output decoding, for `hil run`.
+"""`hil run`'s input files, read and quantised on the host, and its outputs dequantised.
 
 Input files are read defensively: an .npy header is checked against the bytes the file holds before
 any data is read (numpy would allocate what a damaged header claims), object arrays are refused, and
@@ -15,11 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from hil.compile.compiler import IoSpec
-from hil.compile.ops.common import round_half_away
+from hil.compile.io import IoSpec
+from hil.quant import QRANGE, dequantize, quantize
 from hil.errors import ConfigError
 
-_RANGES = {"int8": (-128, 127), "int16": (-32768, 32767), "uint8": (0, 255)}
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive with members, an empty one (what np.load checks)
 # What numpy's .npy header parser raises on a damaged header: it evaluates the header and dtype strings as
 # Python literals (SyntaxError, RecursionError) and tokenizes Python 2 headers (TokenError).
@@ -122,13 +121,12 @@ def quantize_rows(x: np.ndarray, spec: IoSpec, label: str) -> np.ndarray:
         _refuse_non_finite(as32 if spec.dtype == "float32" else rows, rows, spec, label)
     if spec.dtype == "float32":
         return rows.astype(np.float32)
-    lo, hi = _RANGES[spec.dtype]
+    lo, hi = QRANGE[spec.dtype]
     if rows.dtype.kind == "f":
         if spec.scale == 0:
             raise ConfigError(f"{label}: model input {spec.name!r} is not quantised; pass {spec.dtype} values")
         with np.errstate(over="ignore"):
-            q = round_half_away(as32 / np.float32(spec.scale))
-        return np.clip(q + spec.zero_point, lo, hi).astype(spec.dtype)
+            return quantize(as32, spec.scale, spec.zero_point, spec.dtype, np.float32)
     if rows.min() < lo or rows.max() > hi:
         raise ConfigError(f"{label}: wanted floats or {spec.dtype} values in [{lo}, {hi}], got {rows.dtype} "
                           f"in [{rows.min()}, {rows.max()}]")  # fmt: skip
@@ -153,17 +151,15 @@ def load_inputs(path: Path, specs: list[IoSpec]) -> list[np.ndarray]:
     return rows
 
 
-def dequantize(q: np.ndarray, spec: IoSpec) -> np.ndarray:
-    if spec.dtype == "float32" or spec.scale == 0:
-        return q.astype(np.float32)
-    return ((q.astype(np.float32) - spec.zero_point) * np.float32(spec.scale)).astype(np.float32)
+def dequantize_outputs(outputs: list[np.ndarray], specs: list[IoSpec]) -> list[np.ndarray]:
+    """Float32 outputs, as TFLite's DEQUANTIZE computes them (float32 arithmetic); float outputs as they are."""
+    return [o.astype(np.float32) if s.dtype == "float32" else dequantize(o, s.scale, s.zero_point)
+            for o, s in zip(outputs, specs)]  # fmt: skip
 
 
-def split_outputs(raw: np.ndarray, specs) -> list[np.ndarray]:
-    """Rows of concatenated output bytes (N, total) -> one (N, *shape) array per output spec
-    (anything with dtype, shape and nbytes: IoSpec or a blob's TensorRecord)."""
-    outs, pos = [], 0
-    for spec in specs:
-        outs.append(raw[:, pos : pos + spec.nbytes].copy().view(spec.dtype).reshape((raw.shape[0], *spec.shape)))
-        pos += spec.nbytes
-    return outs
+def save_outputs(path, outputs: list[np.ndarray]) -> None:
+    """Y.npy for one output; Y.npz with output_<i> per output otherwise."""
+    if len(outputs) == 1:
+        np.save(path, outputs[0])
+    else:
+        np.savez(path, **{f"output_{i}": o for i, o in enumerate(outputs)})

@@ -1,8 +1,10 @@
-"""Stream an utterance through the chain: on a board, in the simulator library, or in the host mirror.
+"""Stream an utterance through the speech chain, hop by hop with the model's state kept: on a board,
+in the simulator library, or in the host mirror.
 
 All three run the same arithmetic (firmware/src/dsp, or hil.dsp.chain op for op) and give the same
 output bit for bit; they differ in what their stage counts measure (`counter`: the board's counter,
-e.g. "tim2-icount" instructions on the emulator, or "host-ns" on the host).
+e.g. "tim2-icount" instructions on the emulator, or "host-ns" on the host). A board is reached
+through its Session; the in-process engines are named in CHAIN_ENGINES.
 """
 
 from __future__ import annotations
@@ -11,11 +13,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hil.compile.compiler import compile_tflite
 from hil.dsp import spec
-from hil.dsp.chain import STAGES, ChainStream
+from hil.dsp.chain import ChainStream
 from hil.dsp.config import StreamConfig
 from hil.errors import BoardResetError, ConfigError, DeviceError
-from hil.link.protocol import STREAM_MAX_HOPS, Status, parse_stream_hops, stream_reason
+from hil.link.protocol import STREAM_MAX_HOPS, STREAM_STAGES, Status, parse_stream_hops, stream_reason
+from hil.link.session import Session
+from hil.link.upload import ensure_model
+from hil.sim import Simulator, stream_command
+from hil.step.roles import step_io
 
 
 @dataclass(frozen=True)
@@ -27,10 +34,8 @@ class StreamModel:
 
     @classmethod
     def from_tflite(cls, tflite: bytes, reference: bool = False) -> "StreamModel":
-        from hil.compile.compiler import compile_tflite
-
         compiled = compile_tflite(tflite)
-        return cls(compiled, StreamConfig.from_model(compiled, tflite, reference))
+        return cls(compiled, StreamConfig.from_model(compiled, step_io(tflite), reference))
 
 
 @dataclass
@@ -38,17 +43,15 @@ class StreamResult:
     enhanced: np.ndarray  # int16, aligned with the input and cut to its length
     stage_counts: np.ndarray  # (hops, 5) uint32, columns STAGES
     counter: str  # what the counts count: "tim2-icount" (instructions), "dwt" (cycles), "host-ns"
-    stages: tuple = STAGES
+    stages: tuple = STREAM_STAGES
 
 
 class BoardStream:
     """The chain on a board behind a Session: uploads the model if needed, then STREAM_BEGIN."""
 
     def __init__(self, session, model: StreamModel):
-        from hil.profile.run import ensure_model
-
         self.session = session
-        ensure_model(session, model.compiled)
+        ensure_model(session, model.compiled.blob)
         self.max_hops = session.stream_begin(model.config.pack())
         self.counter = session.board_info.counter if session.board_info else "unknown"
 
@@ -63,8 +66,6 @@ class SimStream:
     max_hops = STREAM_MAX_HOPS
 
     def __init__(self, model: StreamModel):
-        from hil.sim import Simulator, stream_command
-
         self._command = stream_command
         Simulator(model.compiled.blob).ensure_loaded()
         status, reply = stream_command("begin", model.config.pack())
@@ -81,15 +82,20 @@ class SimStream:
         return parse_stream_hops(reply, len(rows))
 
 
+def _mirror(model: StreamModel) -> ChainStream:
+    return ChainStream(model.compiled, model.config)
+
+
+CHAIN_ENGINES = {"sim": SimStream, "mirror": _mirror}
+
+
 def open_stream(target, model: StreamModel):
-    """A Session -> BoardStream; "sim" -> SimStream; "mirror" -> hil.dsp.chain.ChainStream."""
-    if target == "sim":
-        return SimStream(model)
-    if target == "mirror":
-        return ChainStream(model.compiled, model.config)
-    if hasattr(target, "stream_hops"):
+    """A board's Session -> BoardStream; an engine name from CHAIN_ENGINES -> that engine's stream."""
+    if isinstance(target, Session):
         return BoardStream(target, model)
-    raise ConfigError(f"stream target: wanted a board Session, 'sim' or 'mirror', got {target!r}")
+    if isinstance(target, str) and target in CHAIN_ENGINES:
+        return CHAIN_ENGINES[target](model)
+    raise ConfigError(f"stream target: wanted a board Session or one of {', '.join(CHAIN_ENGINES)}, got {target!r}")
 
 
 def stream_hops_of(pcm: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ import flatbuffers
 import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
-from hil.convert.streaming import step_io
+from hil.step.roles import step_io
 from hil.errors import ConfigError
 from hil.mpgru import options
 from hil.mpgru.quant import LayerQ

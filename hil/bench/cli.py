@@ -1,0 +1,34 @@
+"""`hil bench link | kernels`: benchmarks that print their figures."""
+
+from __future__ import annotations
+
+from hil import report
+from hil.bench.kernels import bench_kernels
+from hil.bench.link import bench_link
+from hil.boards import get_board
+from hil.shell import board_options, emit
+from hil.targets import target_for
+
+
+def cmd_bench_link(args) -> None:
+    with target_for(get_board(args.board)).session(args.url) as session:
+        result = bench_link(session, pings=args.pings, sizes_bytes=[k * 1024 for k in args.sizes_kib])
+    emit(args, result, report.bench_link_table(result))
+
+
+def cmd_bench_kernels(args) -> None:
+    with target_for(get_board(args.board)).session(args.url) as session:
+        result = bench_kernels(session)
+    emit(args, result, report.bench_kernels_table(result))
+
+
+def add_bench_parser(sub) -> None:
+    bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="bench", required=True)
+    p = bench.add_parser("link", help="round-trip latency and throughput of the serial link")
+    board_options(p)
+    p.add_argument("--pings", type=int, default=200)
+    p.add_argument("--sizes-kib", type=int, nargs="+", default=[1, 4, 16, 64], metavar="KIB")
+    p.set_defaults(func=cmd_bench_link)
+    p = bench.add_parser("kernels", help="MACs per cycle (instruction, on the emulator) of each kernel")
+    board_options(p)
+    p.set_defaults(func=cmd_bench_kernels)

@@ -1,0 +1,18 @@
+"""Integer arithmetic, once: TFLite's fixed-point rounding, multipliers and requantisation, and the
+quantisation of whole tensors. Every other module calls these; numpy only, nothing above it.
+
+fixed.py   scalars and int32 arrays as the firmware computes them (qmath.h): rounding half away from
+           zero, QuantizeMultiplier, MultiplyByQuantizedMultiplier, rounding shifts, saturation
+tensor.py  arrays between real values and a (scale, zero point) quantisation, and between two
+           quantisations (the real-valued ideal; the board's integer rule for recurrent states)
+tflm.py    TFLM's Prepare-time variants (LOGISTIC/TANH multipliers, input radius, float32 log2)
+"""
+
+from hil.quant.fixed import (QRANGE, quantize_multiplier, requantize, round_half_away, round_half_away_int,
+                             rounding_divide, saturate, wrap32)  # fmt: skip
+from hil.quant.tensor import (dequantize, dequantize_for, quantize, quantize_for, requantize_float,
+                              requantize_int, requantize_state)  # fmt: skip
+
+__all__ = ["QRANGE", "quantize_multiplier", "requantize", "round_half_away", "round_half_away_int",
+           "rounding_divide", "saturate", "wrap32", "dequantize", "dequantize_for", "quantize", "quantize_for",
+           "requantize_float", "requantize_int", "requantize_state"]
