@@ -73,27 +73,29 @@ def test_oversized_frame_is_refused(session):
     assert session.info().stats["too_long_errors"] == 2
 
 
-class _CorruptingPort:
-    """Wraps a port: damages byte 5 of each of the first `writes` writes, and
-    byte 5 of the incoming stream (however it is split into reads) once if `read`."""
+class CorruptingPort:
+    """Wraps a port: damages byte 5 of each of the first `writes` writes after the first `skip` ones, and
+    byte `read_at` of the incoming stream (however it is split into reads) once if `read`."""
 
-    def __init__(self, port, writes=0, read=False):
-        self._port, self.writes, self.read, self._seen = port, writes, read, 0
+    def __init__(self, port, writes=0, read=False, skip=0, read_at=5):
+        self._port, self.writes, self.read, self.skip, self.read_at, self._seen = port, writes, read, skip, read_at, 0
 
     @staticmethod
     def _flip(byte):
         return byte ^ 0x10 or 0x01  # never make a delimiter
 
     def write(self, data):
-        if self.writes > 0 and len(data) > 6:
+        if self.skip > 0:
+            self.skip -= 1
+        elif self.writes > 0 and len(data) > 6:
             self.writes -= 1
             data = data[:5] + bytes([self._flip(data[5])]) + data[6:]
         self._port.write(data)
 
     def read_available(self, timeout_s):
         data = self._port.read_available(timeout_s)
-        if self.read and self._seen <= 5 < self._seen + len(data):
-            i = 5 - self._seen
+        if self.read and self._seen <= self.read_at < self._seen + len(data):
+            i = self.read_at - self._seen
             data = data[:i] + bytes([self._flip(data[i])]) + data[i + 1 :]
             self.read = False
         self._seen += len(data)
@@ -104,7 +106,7 @@ class _CorruptingPort:
 
 
 def test_host_retransmits_after_board_reports_damage(session):
-    session.port = _CorruptingPort(session.port, writes=2)
+    session.port = CorruptingPort(session.port, writes=2)
     assert session.echo(b"x" * 100) == b"x" * 100
     assert session.counters.retransmits == 2
     assert session.counters.board_reported_errors == 2
@@ -114,7 +116,7 @@ def test_damaged_reply_is_retried_without_rerunning_the_request(session):
     blob = bytes(range(200)) * 10
     session.request(Cmd.MODEL_BEGIN, struct.pack("<II", len(blob), zlib.crc32(blob)))
     session.timeout_s = 0.3
-    session.port = _CorruptingPort(session.port, read=True)
+    session.port = CorruptingPort(session.port, read=True)
     assert session.request(Cmd.MODEL_CHUNK, struct.pack("<I", 0) + blob) == struct.pack("<I", len(blob))
     assert session.counters.retransmits == 1 and session.counters.corrupt_frames >= 1
     session.port = session.port._port

@@ -93,6 +93,24 @@ def test_stream_seed_streams_on_the_harness(fuzzer, tmp_path):
     assert any(cmd == Cmd.STREAM_HOPS and r["len"] == "680" for cmd, r in ok)  # 2 hops of 340 B
 
 
+def test_tensor_seed_stages_runs_and_reads_the_simulators_outputs_on_the_harness(fuzzer, tmp_path):
+    """The tensor seed's inputs go up in three INPUT_WRITEs, run staged, and its OUTPUT_READs return the bytes
+    the simulator computes for them (optimized kernels, then reference kernels with the outputs in the reply)."""
+    from hil.sim import Simulator
+
+    model = firmware_seeds.tensor_model()
+    row = np.frombuffer(firmware_seeds.TENSOR_ROW, np.int8)
+    want = Simulator(model.blob).run(row[None, None])[0].tobytes()
+    trace = _trace(fuzzer, seeds_dir("link") / "tensors", tmp_path)
+    ok = [r for r in trace if r["event"] == "reply" and r["status"] == str(Status.OK)]
+    writes = [r["head"] for r in ok if int(r["type"], 16) & 0x7F == Cmd.INPUT_WRITE]
+    assert writes == [struct.pack("<I", n).hex() for n in (8, 16, 24, 24)]
+    reads = [bytes.fromhex(r["head"]) for r in ok if int(r["type"], 16) & 0x7F == Cmd.OUTPUT_READ]
+    assert reads == [want[:8], want[8:], want[:8]]
+    staged = [r for r in ok if int(r["type"], 16) & 0x7F == Cmd.INVOKE_STAGED]
+    assert [r["len"] for r in staged] == ["4", "20"] and bytes.fromhex(staged[1]["head"]) == bytes(4) + want[:4]
+
+
 @pytest.mark.parametrize("name", LOADER_SEEDS)
 def test_loader_seed_loads_and_runs_on_the_harness(loader_fuzzer, name, tmp_path):
     trace = _trace(loader_fuzzer, seeds_dir("loader") / name, tmp_path)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from hil.errors import LinkError
 
-PROTO_VERSION = (1, 0)
+PROTO_VERSION = (1, 1)  # 1.1: tensors over several frames (INPUT_WRITE, INVOKE_STAGED, OUTPUT_READ)
 HEADER = struct.Struct("<BBH")  # type, status, seq
 CRC_BYTES = 4
 MAX_PAYLOAD = 4096
@@ -34,8 +34,16 @@ class Cmd(enum.IntEnum):
     MODEL_INFO = 0x13
     INVOKE = 0x20
     PROFILE = 0x21
+    INPUT_WRITE = 0x23
+    INVOKE_STAGED = 0x24
+    OUTPUT_READ = 0x25
     STREAM_BEGIN = 0x30
     STREAM_HOPS = 0x31
+
+
+# INVOKE / INVOKE_STAGED flags (firmware/include/hil/runtime.h, proto.h)
+INVOKE_REFERENCE = 0x01  # run the reference kernels
+INVOKE_REPLY_OUTPUTS = 0x02  # INVOKE_STAGED: the reply carries the outputs after the cycles
 
 
 def reply_type(cmd: int) -> int:

@@ -140,6 +140,41 @@ def _model_seed() -> LinkSeed:
     return structured(*upload(blob), _model_info(2), run[0], Request(Cmd.PROFILE), run[1])
 
 
+def tensor_model():
+    """A 24-16 MLP for the tensor seed: 24 input bytes staged in three INPUT_WRITEs, 16 output bytes read in two."""
+    from hil.compile import synth
+    from hil.compile.compiler import compile_graph
+
+    return compile_graph(synth.mlp((24, 16), seed=3))
+
+
+TENSOR_ROW = bytes(range(0, 240, 10))  # the tensor seed's 24 input bytes
+
+
+def _tensor_seed() -> LinkSeed:
+    """Inputs staged in pieces (a piece past the end, a gap, an invoke after a partial write: refused), a
+    staged invoke, the outputs read in two pieces (one past the end: refused), then the reference kernels
+    with the outputs in the reply. Every reply's staged count or counter figure (0 on the harness) is checked;
+    test_fuzz checks the bytes read against the simulator."""
+    blob, x = tensor_model().blob, TENSOR_ROW
+
+    def write(at: int, data: bytes, staged: int, status=Status.OK) -> Request:
+        return Request(Cmd.INPUT_WRITE, struct.pack("<I", at) + data, status, head=struct.pack("<I", staged))
+
+    def read(at: int, n: int, status=Status.OK) -> Request:
+        return Request(Cmd.OUTPUT_READ, struct.pack("<IH", at, n), status, length=n if status == Status.OK else 0)
+
+    def invoke(flags: int, status=Status.OK, head=bytes(4), length=4) -> Request:
+        return Request(Cmd.INVOKE_STAGED, bytes([flags]), status, head=head, length=length)
+
+    return structured(
+        *upload(blob), write(0, bytes(25), 0, Status.BAD_ARG), write(8, x[8:16], 0, Status.STATE),
+        write(0, x[:8], 8), invoke(0, Status.STATE, head=struct.pack("<I", 8)), write(8, x[8:16], 16),
+        write(16, x[16:], 24), invoke(0), read(0, 8), read(8, 8), read(8, 9, Status.BAD_ARG),
+        write(0, x, 24), invoke(3, length=4 + 16), read(0, 8),
+    )  # fmt: skip
+
+
 def _raw_seed() -> LinkSeed:
     """Wire bytes: a frame too short to read, a HELLO, an ECHO with a damaged CRC, an ECHO, a frame too long."""
     hello = framing.encode(framing.Frame(Cmd.HELLO, 0, 7, struct.pack("<H", 0x0100)))
@@ -179,6 +214,7 @@ def link_seeds() -> dict[str, LinkSeed]:
                                     Request(Cmd.NONE, status=unknown), Request(Cmd.ECHO, b"z")),
         "raw": _raw_seed(),
         "stream": _stream_seed(),
+        "tensors": _tensor_seed(),
     }  # fmt: skip
 
 

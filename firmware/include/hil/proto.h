@@ -31,7 +31,7 @@
 #include "hil/status.h"
 
 #define HIL_PROTO_VERSION_MAJOR 1u
-#define HIL_PROTO_VERSION_MINOR 0u
+#define HIL_PROTO_VERSION_MINOR 1u /* 1.1: tensors over several frames */
 #define HIL_PROTO_VERSION ((HIL_PROTO_VERSION_MAJOR << 8) | HIL_PROTO_VERSION_MINOR)
 
 #define HIL_MAX_PAYLOAD 4096u
@@ -61,9 +61,40 @@ typedef enum {
     HIL_CMD_MODEL_INFO = 0x13,  /* -> u8 state, u32 size, u32 crc32 */
     HIL_CMD_INVOKE = 0x20,      /* input tensor bytes -> u32 cycles, output bytes */
     HIL_CMD_PROFILE = 0x21,     /* -> per-operator records of the last invoke */
+    HIL_CMD_INPUT_WRITE = 0x23, /* u32 offset, bytes -> u32 input bytes staged (below) */
+    HIL_CMD_INVOKE_STAGED = 0x24, /* u8 flags -> u32 cycles [, output bytes] (below) */
+    HIL_CMD_OUTPUT_READ = 0x25, /* u32 offset, u16 n -> n output bytes (below) */
     HIL_CMD_STREAM_BEGIN = 0x30, /* stream config -> u16 max hops (hil/stream.h, src/proto/stream.c) */
     HIL_CMD_STREAM_HOPS = 0x31   /* k x 160 i16 -> k x (5 u32 stage counts, 160 i16) */
 } hil_cmd_t;
+
+/* Tensors larger than a frame (src/proto/tensor_io.c). INVOKE carries every
+ * input in its request and every output in its reply; when either passes a
+ * frame, the host stages the inputs and reads the outputs in pieces instead.
+ * Offsets count bytes of the inputs (or outputs) concatenated in model order,
+ * the layout INVOKE uses; each piece is a request of its own, CRC-checked and
+ * answered from the saved reply when retried.
+ *
+ * INPUT_WRITE copies its bytes into the input tensors in the arena at offset.
+ * The staged bytes are always one prefix [0, staged) of the inputs: a write
+ * may start anywhere inside or at the end of it (rewriting bytes is harmless,
+ * so writes are idempotent) and extends it to offset + n. A write past the
+ * prefix's end is refused with HIL_ERR_STATE, one past the inputs' end with
+ * HIL_ERR_BAD_ARG; the reply always holds u32 staged. The prefix empties at
+ * every run (INVOKE, INVOKE_STAGED, a stream hop: a run may reuse the input
+ * bytes as scratch) and at every model load.
+ *
+ * INVOKE_STAGED runs the model on the staged inputs when every input byte was
+ * staged since the last run, and refuses with HIL_ERR_STATE (reply: u32
+ * staged) after a partial write. flags: HIL_INVOKE_REFERENCE, and
+ * HIL_INVOKE_REPLY_OUTPUTS to get the outputs after the cycles (HIL_ERR_BAD_ARG
+ * when they do not fit a frame; then read them with OUTPUT_READ).
+ *
+ * OUTPUT_READ answers n <= HIL_MAX_PAYLOAD bytes of the outputs of the latest
+ * run from offset: HIL_ERR_BAD_ARG past their end, HIL_ERR_STATE when the
+ * latest run failed, there was none since the model was loaded, or input
+ * bytes were written since (inputs and outputs may share arena bytes). */
+#define HIL_INVOKE_REPLY_OUTPUTS 0x02u
 
 typedef enum {
     HIL_EVENT_BOOT = 0x01 /* sent once after every reset; payload: u8 reset cause */

@@ -42,6 +42,12 @@ const hil_tensor_t *hil_runtime_io(int output, unsigned pos, uint8_t **data);
  * configuration) is valid while it stays the same. */
 uint32_t hil_runtime_generation(void);
 
+/* Changes with every run, failed or not: bytes written into the inputs are
+ * for the next run only (a run may reuse them as scratch). *ok (unless NULL)
+ * says whether the latest run of the current model succeeded, so that its
+ * outputs are in the arena. */
+uint32_t hil_runtime_runs(int *ok);
+
 /* Serialise the per-operator profile of the last invoke into out:
  * u16 n_ops, u16 reserved, u32 total cycles, then per op
  * u16 index, u8 code, u8 reserved, u32 cycles. */

@@ -138,6 +138,9 @@ hil_handler_t hil_command_handler(uint8_t type)
     case HIL_CMD_MODEL_INFO: return hil_cmd_model_info;
     case HIL_CMD_INVOKE: return hil_cmd_invoke;
     case HIL_CMD_PROFILE: return hil_cmd_profile;
+    case HIL_CMD_INPUT_WRITE: return hil_cmd_input_write;
+    case HIL_CMD_INVOKE_STAGED: return hil_cmd_invoke_staged;
+    case HIL_CMD_OUTPUT_READ: return hil_cmd_output_read;
     case HIL_CMD_STREAM_BEGIN: return hil_cmd_stream_begin;
     case HIL_CMD_STREAM_HOPS: return hil_cmd_stream_hops;
     default: return NULL;

@@ -14,6 +14,8 @@ static const hil_op_impl_t *impls[HIL_MODEL_MAX_OPS];
 static uint32_t op_cycles[HIL_MODEL_MAX_OPS];
 static uint32_t total_cycles;
 static uint32_t generation; /* bumped by every load and unload */
+static uint32_t runs;       /* bumped by every run */
+static int last_run_ok;     /* the latest run of the current model succeeded */
 
 static const uint8_t dtype_bytes[] = {
     [HIL_DTYPE_FLOAT32] = 4, [HIL_DTYPE_INT8] = 1,  [HIL_DTYPE_INT16] = 2,
@@ -127,6 +129,7 @@ static hil_status_t check_io(const hil_model_t *m, uint32_t offset, uint32_t n)
 hil_status_t hil_runtime_load(const uint8_t *blob, size_t size, uint8_t *arena, size_t arena_size)
 {
     loaded = 0;
+    last_run_ok = 0;
     generation++;
     const hil_model_header_t *h = (const hil_model_header_t *)(const void *)blob;
     hil_status_t st = check_header(h, size, arena_size);
@@ -164,12 +167,21 @@ hil_status_t hil_runtime_load(const uint8_t *blob, size_t size, uint8_t *arena, 
 void hil_runtime_unload(void)
 {
     loaded = 0;
+    last_run_ok = 0;
     generation++;
 }
 
 uint32_t hil_runtime_generation(void)
 {
     return generation;
+}
+
+uint32_t hil_runtime_runs(int *ok)
+{
+    if (ok != NULL) {
+        *ok = loaded && last_run_ok;
+    }
+    return runs;
 }
 
 const hil_tensor_t *hil_runtime_io(int output, unsigned pos, uint8_t **data)
@@ -256,6 +268,8 @@ hil_status_t hil_runtime_run(uint8_t flags, uint32_t *cycles)
     if (!loaded) {
         return HIL_ERR_NO_MODEL;
     }
+    runs++;
+    last_run_ok = 0;
     model.use_reference = (flags & HIL_INVOKE_REFERENCE) != 0u;
     uint32_t start = hal_cycles();
     for (uint32_t i = 0; i < model.header->n_ops; i++) {
@@ -268,6 +282,7 @@ hil_status_t hil_runtime_run(uint8_t flags, uint32_t *cycles)
     }
     total_cycles = hal_cycles() - start;
     *cycles = total_cycles;
+    last_run_ok = 1;
     return HIL_OK;
 }
 
