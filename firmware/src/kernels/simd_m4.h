@@ -56,6 +56,18 @@ static inline int32_t hil_smlatt(int32_t a, int32_t b, int32_t acc)
     return __smlatt(a, b, acc);
 }
 
+/* acc + (a * b + 2^31) / 2^32 rounded down, the high word of a 64-bit sum (SMMLAR: GCC 12
+ * has neither an intrinsic nor a pattern for it). */
+static inline int32_t hil_smmlar(int32_t a, int32_t b, int32_t acc)
+{
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+
+/* x clamped to N-bit two's complement, N a constant in 1..32 (SSAT). */
+#define HIL_SSAT(x, N) __ssat((x), (N))
+
 #else
 
 static inline int32_t hil_simd_lo(int32_t x)
@@ -103,6 +115,14 @@ static inline int32_t hil_smlatt(int32_t a, int32_t b, int32_t acc)
 {
     return (int32_t)((uint32_t)acc + (uint32_t)(hil_simd_hi(a) * hil_simd_hi(b)));
 }
+
+static inline int32_t hil_smmlar(int32_t a, int32_t b, int32_t acc)
+{
+    const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * b) + 0x80000000u;
+    return (int32_t)(uint32_t)(sum >> 32);
+}
+
+#define HIL_SSAT(x, N) hil_clamp((x), -(int32_t)(1u << ((N) - 1)), (int32_t)((1u << ((N) - 1)) - 1u))
 
 #endif
 
