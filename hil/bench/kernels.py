@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from hil.compile import synth
+from hil.compile import synth, synth_mpgru
 from hil.compile.compiler import compile_graph
 from hil.errors import HilError
 from hil.link.session import Session
+from hil.mpgru import uniform_genome
 
 # Inputs and outputs must each fit one INVOKE frame (4,095 bytes after the flag byte).
 CASES = [
@@ -25,6 +26,10 @@ CASES = [
     ("depthwise 1x3", "1x24x128 d2", lambda: synth.depthwise(1, 24, 128, k=(1, 3), dilation=2)),
     ("depthwise 3x3", "7x7x64", lambda: synth.depthwise(7, 7, 64, k=(3, 3))),
 ]
+# One HIL_MP_GRU step per uniform bit width, 64 inputs and 64 units: MACs = 3 * units * (in + units),
+# the six weight matrices' multiply-accumulates (the element-wise chain is counted in the time, not the MACs).
+CASES += [(f"mp_gru {bits}-bit", "64x64", lambda bits=bits: synth_mpgru.mp_graph(
+    synth_mpgru.random_layer(64, 64, uniform_genome(bits)))) for bits in range(8, 1, -1)]
 
 
 def _measure(session: Session, x: bytes, reference: bool) -> tuple[int, bytes]:
@@ -38,7 +43,8 @@ def bench_kernels(session: Session, seed: int = 0) -> dict:
     for kernel, shape, build in CASES:
         model = compile_graph(build())
         session.upload_model(model.blob)
-        x = np.random.default_rng(seed).integers(-128, 128, model.inputs[0].nbytes, dtype=np.int8).tobytes()
+        nbytes = sum(i.nbytes for i in model.inputs)  # every input, in order (MP-GRU: x, then the state)
+        x = np.random.default_rng(seed).integers(-128, 128, nbytes, dtype=np.int8).tobytes()
         ref_ticks, ref_out = _measure(session, x, reference=True)
         opt_ticks, opt_out = _measure(session, x, reference=False)
         if ref_out != opt_out:
