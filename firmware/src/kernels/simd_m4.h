@@ -214,11 +214,11 @@ static inline int32_t hil_read_s8x4(const int8_t *p)
     "smlad %[a3], %[xe], %[t], %[a3]\n\t"                                                                      \
     "sxtb16 %[w], %[w], ror #8\n\t"                                                                            \
     "smlad %[a3], %[xo], %[w], %[a3]\n\t"
-#define HIL_DOT4X4_LOOP4(N, X, W0, W1, W2, W3, A0, A1, A2, A3)                                                 \
+#define HIL_DOT4X4_STEP4_ASM_ HIL_DOT4X4_STEP_ASM_ HIL_DOT4X4_STEP_ASM_ HIL_DOT4X4_STEP_ASM_ HIL_DOT4X4_STEP_ASM_
+#define HIL_DOT4X4_LOOP_(BODY, N, X, W0, W1, W2, W3, A0, A1, A2, A3)                                           \
     do {                                                                                                       \
         int32_t n_ = (N), xe_, xo_, w_, t_;                                                                    \
-        __asm__("1:\n\t" HIL_DOT4X4_STEP_ASM_ HIL_DOT4X4_STEP_ASM_ HIL_DOT4X4_STEP_ASM_ HIL_DOT4X4_STEP_ASM_      \
-                "subs %[n], %[n], #1\n\t"                                                                      \
+        __asm__("1:\n\t" BODY "subs %[n], %[n], #1\n\t"                                                        \
                 "bne 1b"                                                                                       \
                 : [n] "+r"(n_), [x] "+r"(X), [w0] "+r"(W0), [w1] "+r"(W1), [w2] "+r"(W2), [w3] "+r"(W3),           \
                   [a0] "+r"(A0), [a1] "+r"(A1), [a2] "+r"(A2), [a3] "+r"(A3), [xe] "=&r"(xe_), [xo] "=&r"(xo_),    \
@@ -226,6 +226,11 @@ static inline int32_t hil_read_s8x4(const int8_t *p)
                 :                                                                                              \
                 : "cc", "memory");                                                                             \
     } while (0)
+#define HIL_DOT4X4_LOOP4(N, ...) HIL_DOT4X4_LOOP_(HIL_DOT4X4_STEP4_ASM_, N, __VA_ARGS__)
+/* N >= 1 times sixteen steps (64 inputs): a quarter of the loop's count and branch for the same work. */
+#define HIL_DOT4X4_LOOP16(N, ...)                                                                              \
+    HIL_DOT4X4_LOOP_(HIL_DOT4X4_STEP4_ASM_ HIL_DOT4X4_STEP4_ASM_ HIL_DOT4X4_STEP4_ASM_ HIL_DOT4X4_STEP4_ASM_, N,  \
+                     __VA_ARGS__)
 #else
 #define HIL_DOT4X4_LOOP4(N, X, W0, W1, W2, W3, A0, A1, A2, A3)                                                 \
     do {                                                                                                       \
@@ -236,6 +241,8 @@ static inline int32_t hil_read_s8x4(const int8_t *p)
             HIL_DOT4X4(X, W0, W1, W2, W3, A0, A1, A2, A3);                                                     \
         }                                                                                                      \
     } while (0)
+#define HIL_DOT4X4_LOOP16(N, X, W0, W1, W2, W3, A0, A1, A2, A3)                                                \
+    HIL_DOT4X4_LOOP4(4 * (N), X, W0, W1, W2, W3, A0, A1, A2, A3)
 #endif
 
 /* Four (two) outputs y[k] = clamp(hil_requant_apply(a_k, &rq[k]) + offset,

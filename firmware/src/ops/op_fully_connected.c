@@ -63,8 +63,28 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
+/* The optimised int8 path, reading only what its kernel takes: on a small layer the op's own
+ * bookkeeping is a few percent of the time. */
+static void eval_m4(const hil_model_t *m, const hil_op_t *op, const hil_tensor_t *input)
+{
+    const fc_params_t *p = (const fc_params_t *)(const void *)(m->blob + op->params_offset);
+    const hil_tensor_t *weights = hil_mac_tensor(m, op, 1);
+    const hil_channel_quant_t cq = hil_channel_quant(m, p->multiplier_offset, p->shift_offset);
+    const int32_t in_dim = weights->dims[1];
+    hil_fully_connected_s8_m4(hil_mac_data(m, input), hil_mac_data(m, weights),
+                              (const int32_t *)(const void *)(m->blob + p->folded_bias_offset),
+                              hil_mac_data(m, hil_mac_tensor(m, op, op->n_inputs)),
+                              hil_mac_data(m, hil_mac_tensor(m, op, 3)), (int32_t)input->bytes / in_dim, in_dim,
+                              weights->dims[0], &p->q, &cq, hil_requant_table(m, p->requant_offset));
+}
+
 static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
 {
+    const hil_tensor_t *in = hil_mac_tensor(m, op, 0);
+    if (in->dtype == HIL_DTYPE_INT8 && !m->use_reference) { /* prepare() made sure of the scratch input */
+        eval_m4(m, op, in);
+        return HIL_OK;
+    }
     fc_view_t v;
     view(m, op, &v);
     const hil_channel_quant_t cq = hil_channel_quant(m, v.p->multiplier_offset, v.p->shift_offset);
@@ -73,12 +93,8 @@ static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
     void *output = hil_mac_data(m, v.output);
     if (v.input->dtype == HIL_DTYPE_INT16) {
         hil_fully_connected_s16(input, weights, bias, output, v.batches, v.in_dim, v.out_dim, &v.p->q, &cq);
-    } else if (m->use_reference) {
-        hil_fully_connected_s8(input, weights, bias, output, v.batches, v.in_dim, v.out_dim, &v.p->q, &cq);
     } else {
-        const int32_t *folded = (const int32_t *)(const void *)(m->blob + v.p->folded_bias_offset);
-        hil_fully_connected_s8_m4(input, weights, folded, output, hil_mac_data(m, v.scratch), v.batches, v.in_dim,
-                                  v.out_dim, &v.p->q, &cq, hil_requant_table(m, v.p->requant_offset));
+        hil_fully_connected_s8(input, weights, bias, output, v.batches, v.in_dim, v.out_dim, &v.p->q, &cq);
     }
     return HIL_OK;
 }
