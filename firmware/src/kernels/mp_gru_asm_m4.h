@@ -65,33 +65,27 @@
 #define HIL_MP_LOOP2_(STEP, N, X, R0, R1, S0, S1, K, M)                                                        \
     do {                                                                                                       \
         int32_t n_ = (N), w0_, w1_, t_, xa_, xb_;                                                              \
-        __asm__("1:\n\t" STEP "subs %[n], %[n], #1\n\t"                                                        \
-                "bne 1b"                                                                                       \
-                : [n] "+r"(n_), [x] "+r"(X), [r0] "+r"(R0), [r1] "+r"(R1), [s0] "+r"(S0), [s1] "+r"(S1),       \
-                  [w0] "=&r"(w0_), [w1] "=&r"(w1_), [t] "=&r"(t_), [xa] "=&r"(xa_), [xb] "=&r"(xb_)            \
-                : [k] "r"(K), [m] "r"(M)                                                                       \
-                : "cc", "memory");                                                                             \
+        HIL_ASM_LOOP(STEP,                                                                                     \
+                     ([x] "+r"(X), [r0] "+r"(R0), [r1] "+r"(R1), [s0] "+r"(S0), [s1] "+r"(S1), [w0] "=&r"(w0_), \
+                      [w1] "=&r"(w1_), [t] "=&r"(t_), [xa] "=&r"(xa_), [xb] "=&r"(xb_)),                       \
+                     ([k] "r"(K), [m] "r"(M)));                                                                \
     } while (0)
 #define HIL_MP_LOOP3_(STEP, N, X, R0, R1, R2, S0, S1, S2, K, M)                                                \
     do {                                                                                                       \
         int32_t n_ = (N), w_, t_, xa_, xb_;                                                                    \
-        __asm__("1:\n\t" STEP "subs %[n], %[n], #1\n\t"                                                        \
-                "bne 1b"                                                                                       \
-                : [n] "+r"(n_), [x] "+r"(X), [r0] "+r"(R0), [r1] "+r"(R1), [r2] "+r"(R2), [s0] "+r"(S0),       \
-                  [s1] "+r"(S1), [s2] "+r"(S2), [w] "=&r"(w_), [t] "=&r"(t_), [xa] "=&r"(xa_), [xb] "=&r"(xb_) \
-                : [k] "r"(K), [m] "r"(M)                                                                       \
-                : "cc", "memory");                                                                             \
+        HIL_ASM_LOOP(STEP,                                                                                     \
+                     ([x] "+r"(X), [r0] "+r"(R0), [r1] "+r"(R1), [r2] "+r"(R2), [s0] "+r"(S0), [s1] "+r"(S1),  \
+                      [s2] "+r"(S2), [w] "=&r"(w_), [t] "=&r"(t_), [xa] "=&r"(xa_), [xb] "=&r"(xb_)),          \
+                     ([k] "r"(K), [m] "r"(M)));                                                                \
     } while (0)
 /* One row at 5, 6 or 7 bits (a matrix's rows left over by HIL_MP_LOOP3_). */
 #define HIL_MP_LOOP1_(STEP, N, X, R0, S0, K, M)                                                                \
     do {                                                                                                       \
         int32_t n_ = (N), w_, t_, xa_, xb_;                                                                    \
-        __asm__("1:\n\t" STEP "subs %[n], %[n], #1\n\t"                                                        \
-                "bne 1b"                                                                                       \
-                : [n] "+r"(n_), [x] "+r"(X), [r0] "+r"(R0), [s0] "+r"(S0), [w] "=&r"(w_), [t] "=&r"(t_),       \
-                  [xa] "=&r"(xa_), [xb] "=&r"(xb_)                                                             \
-                : [k] "r"(K), [m] "r"(M)                                                                       \
-                : "cc", "memory");                                                                             \
+        HIL_ASM_LOOP(STEP,                                                                                     \
+                     ([x] "+r"(X), [r0] "+r"(R0), [s0] "+r"(S0), [w] "=&r"(w_), [t] "=&r"(t_), [xa] "=&r"(xa_), \
+                      [xb] "=&r"(xb_)),                                                                        \
+                     ([k] "r"(K), [m] "r"(M)));                                                                \
     } while (0)
 
 #endif

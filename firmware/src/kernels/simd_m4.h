@@ -215,16 +215,23 @@ static inline int32_t hil_read_s8x4(const int8_t *p)
     "sxtb16 %[w], %[w], ror #8\n\t"                                                                            \
     "smlad %[a3], %[xo], %[w], %[a3]\n\t"
 #define HIL_DOT4X4_STEP4_ASM_ HIL_DOT4X4_STEP_ASM_ HIL_DOT4X4_STEP_ASM_ HIL_DOT4X4_STEP_ASM_ HIL_DOT4X4_STEP_ASM_
+/* The asm BODY run n_ >= 1 times (operand [n], counted down); OUTS and INS the other output
+ * and input operands, each list in parentheses. */
+#define HIL_UNPAREN_(...) __VA_ARGS__
+#define HIL_ASM_LOOP(BODY, OUTS, INS)                                                                          \
+    __asm__ volatile("1:\n\t" BODY "subs %[n], %[n], #1\n\t"                                                  \
+                     "bne 1b"                                                                                  \
+                     : [n] "+r"(n_), HIL_UNPAREN_ OUTS                                                         \
+                     : HIL_UNPAREN_ INS                                                                        \
+                     : "cc", "memory")
 #define HIL_DOT4X4_LOOP_(BODY, N, X, W0, W1, W2, W3, A0, A1, A2, A3)                                           \
     do {                                                                                                       \
         int32_t n_ = (N), xe_, xo_, w_, t_;                                                                    \
-        __asm__("1:\n\t" BODY "subs %[n], %[n], #1\n\t"                                                        \
-                "bne 1b"                                                                                       \
-                : [n] "+r"(n_), [x] "+r"(X), [w0] "+r"(W0), [w1] "+r"(W1), [w2] "+r"(W2), [w3] "+r"(W3),           \
-                  [a0] "+r"(A0), [a1] "+r"(A1), [a2] "+r"(A2), [a3] "+r"(A3), [xe] "=&r"(xe_), [xo] "=&r"(xo_),    \
-                  [w] "=&r"(w_), [t] "=&r"(t_)                                                                 \
-                :                                                                                              \
-                : "cc", "memory");                                                                             \
+        HIL_ASM_LOOP(BODY,                                                                                     \
+                     ([x] "+r"(X), [w0] "+r"(W0), [w1] "+r"(W1), [w2] "+r"(W2), [w3] "+r"(W3), [a0] "+r"(A0),  \
+                      [a1] "+r"(A1), [a2] "+r"(A2), [a3] "+r"(A3), [xe] "=&r"(xe_), [xo] "=&r"(xo_),           \
+                      [w] "=&r"(w_), [t] "=&r"(t_)),                                                           \
+                     ());                                                                                      \
     } while (0)
 #define HIL_DOT4X4_LOOP4(N, ...) HIL_DOT4X4_LOOP_(HIL_DOT4X4_STEP4_ASM_, N, __VA_ARGS__)
 /* N >= 1 times sixteen steps (64 inputs): a quarter of the loop's count and branch for the same work. */
