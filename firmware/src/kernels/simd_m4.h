@@ -56,6 +56,33 @@ static inline int32_t hil_smlatt(int32_t a, int32_t b, int32_t acc)
     return __smlatt(a, b, acc);
 }
 
+/* acc + a.lo * b.hi */
+static inline int32_t hil_smlabt(int32_t a, int32_t b, int32_t acc)
+{
+    return __smlabt(a, b, acc);
+}
+
+/* acc + a.hi * b.lo */
+static inline int32_t hil_smlatb(int32_t a, int32_t b, int32_t acc)
+{
+    return __smlatb(a, b, acc);
+}
+
+/* (a.lo, b.lo) and (b.hi, a.hi) as (low, high) halfwords (PKHBT / PKHTB; GCC 12 has neither). */
+static inline int32_t hil_pkhbt(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
+static inline int32_t hil_pkhtb(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
 /* acc + (a * b + 2^31) / 2^32 rounded down, the high word of a 64-bit sum (SMMLAR: GCC 12
  * has neither an intrinsic nor a pattern for it). */
 static inline int32_t hil_smmlar(int32_t a, int32_t b, int32_t acc)
@@ -114,6 +141,26 @@ static inline int32_t hil_smlabb(int32_t a, int32_t b, int32_t acc)
 static inline int32_t hil_smlatt(int32_t a, int32_t b, int32_t acc)
 {
     return (int32_t)((uint32_t)acc + (uint32_t)(hil_simd_hi(a) * hil_simd_hi(b)));
+}
+
+static inline int32_t hil_smlabt(int32_t a, int32_t b, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)(hil_simd_lo(a) * hil_simd_hi(b)));
+}
+
+static inline int32_t hil_smlatb(int32_t a, int32_t b, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)(hil_simd_hi(a) * hil_simd_lo(b)));
+}
+
+static inline int32_t hil_pkhbt(int32_t a, int32_t b)
+{
+    return (int32_t)(((uint32_t)a & 0xFFFFu) | (uint32_t)b << 16);
+}
+
+static inline int32_t hil_pkhtb(int32_t a, int32_t b)
+{
+    return (int32_t)(((uint32_t)a & 0xFFFF0000u) | ((uint32_t)b >> 16));
 }
 
 static inline int32_t hil_smmlar(int32_t a, int32_t b, int32_t acc)
