@@ -104,11 +104,13 @@ def bench_kernels_table(result: dict) -> Table:
     per = unit.rstrip("s")
     table = Table(title=f"hil bench kernels: {result['board']}",
                   caption=f"counter {result['counter']}: one count = one {per}; reference and optimized outputs "
-                  "are identical for every row")  # fmt: skip
+                  f"are identical for every row; pools do no MACs: /el is {unit} per output element")  # fmt: skip
     for col in ("kernel", "shape", "MACs", f"ref {unit}", f"ref MACs/{per}", f"opt {unit}", f"opt MACs/{per}"):
         table.add_column(col, justify="left" if col in ("kernel", "shape") else "right")
     for r in result["kernels"]:
-        ref, opt = r["reference"], r["optimized"]
-        table.add_row(r["kernel"], r["shape"], f"{r['macs']:,}", f"{ref['count']:,}", f"{ref['macs_per_count']:.3f}",
-                      f"{opt['count']:,}", f"{opt['macs_per_count']:.3f}")  # fmt: skip
+        cells = [r["kernel"], r["shape"], f"{r['macs']:,}" if r["macs"] else "-"]
+        for impl in (r["reference"], r["optimized"]):
+            rate = f"{impl['macs_per_count']:.3f}" if r["macs"] else f"{impl['count_per_element']:.1f}/el"
+            cells += [f"{impl['count']:,}", rate]
+        table.add_row(*cells)
     return table

@@ -1,10 +1,14 @@
-"""Kernel benchmark: MACs per counter tick for reference and optimized kernels, per shape.
+"""Kernel benchmark: MACs per counter tick (and ticks per output element) for reference and
+optimized kernels, per shape.
 
 Each case is a one-op model from hil.compile.synth, uploaded and run on the
 board with both kernel sets; the per-op counter delta comes from PROFILE. The
-two outputs must be identical (the optimized kernels are bit-exact)."""
+two outputs must be identical (the optimized kernels are bit-exact). Pools do
+no MACs: their figure is ticks per output element."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -24,6 +28,12 @@ CASES = [
     ("conv_2d 3x3", "8x8 16->32", lambda: synth.conv2d(8, 8, 16, 32, k=(3, 3))),
     ("depthwise 1x3", "1x24x128 d2", lambda: synth.depthwise(1, 24, 128, k=(1, 3), dilation=2)),
     ("depthwise 3x3", "7x7x64", lambda: synth.depthwise(7, 7, 64, k=(3, 3))),
+    ("average_pool 25x5", "25x5x32 (DS-CNN)", lambda: synth.pool2d(25, 5, 32, k=(25, 5), stride=(25, 5))),
+    ("average_pool 8x8", "8x8x48 (ResNet-8)", lambda: synth.pool2d(8, 8, 48, k=(8, 8), stride=(8, 8))),
+    ("average_pool 2x2", "16x16x12 s2", lambda: synth.pool2d(16, 16, 12)),
+    ("max_pool 2x2", "16x16x12 s2", lambda: synth.pool2d(16, 16, 12, kind="MAX_POOL_2D")),
+    ("max_pool 3x3", "15x15x16 s2 same",
+     lambda: synth.pool2d(15, 15, 16, k=(3, 3), same=True, kind="MAX_POOL_2D")),
 ]
 
 
@@ -43,10 +53,9 @@ def bench_kernels(session: Session, seed: int = 0) -> dict:
         opt_ticks, opt_out = _measure(session, x, reference=False)
         if ref_out != opt_out:
             raise HilError(f"{kernel} {shape}: optimized output differs from the reference on the board")
-        macs = model.ops[0]["macs"]
-        rows.append({
-            "kernel": kernel, "shape": shape, "macs": macs,
-            "reference": {"count": ref_ticks, "macs_per_count": round(macs / ref_ticks, 3)},
-            "optimized": {"count": opt_ticks, "macs_per_count": round(macs / opt_ticks, 3)},
-        })  # fmt: skip
+        macs, elements = model.ops[0]["macs"], math.prod(model.outputs[0].shape)
+        rows.append({"kernel": kernel, "shape": shape, "macs": macs, "elements": elements,
+                     **{impl: {"count": ticks, "macs_per_count": round(macs / ticks, 3),
+                               "count_per_element": round(ticks / elements, 2)}
+                        for impl, ticks in (("reference", ref_ticks), ("optimized", opt_ticks))}})  # fmt: skip
     return {"board": session.board_info.board_id, "counter": session.board_info.counter, "kernels": rows}

@@ -18,9 +18,14 @@ class _Builder:
         self.tensors: list[Tensor] = []
         self.ops: list[Op] = []
 
-    def act(self, name: str, shape, scale: float) -> int:
-        zp = int(self.rng.integers(-16, 16))
-        return self._add(name, "int8", shape, np.array([scale], np.float32), np.array([zp]), None)
+    def act(self, name: str, shape, scale: float, dtype: str = "int8") -> int:
+        zp = int(self.rng.integers(-16, 16)) if dtype == "int8" else 0
+        return self._add(name, dtype, shape, np.array([scale], np.float32), np.array([zp]), None)
+
+    def like(self, t: int, name: str, shape, data=None) -> int:
+        """A tensor quantised as tensor t."""
+        src = self.tensors[t]
+        return self._add(name, src.dtype, shape, src.scale.copy(), src.zero_point.copy(), data)
 
     def weights(self, name: str, shape, channel_axis: int) -> int:
         data = self.rng.integers(-127, 128, size=shape, dtype=np.int8)
@@ -96,3 +101,34 @@ def depthwise(h: int, w: int, channels: int, k=(1, 3), dilation=1, multiplier=1,
     o.fusedActivationFunction = schema.ActivationFunctionType.NONE
     b.op("DEPTHWISE_CONV_2D", [x, wt, bias], [y], o)
     return b.graph([x], [y], f"dwconv{k[0]}x{k[1]} d{dilation} {h}x{w}x{channels}")
+
+
+def _pool_size(n: int, k: int, stride: int, same: bool) -> int:
+    return -(-n // stride) if same else (n - k) // stride + 1
+
+
+def pool2d(h: int, w: int, channels: int, k=(2, 2), stride=(2, 2), same=False, kind="AVERAGE_POOL_2D",
+           dtype="int8", activation=0, seed=0) -> Graph:  # fmt: skip
+    """AVERAGE_POOL_2D or MAX_POOL_2D over an NHWC input; the output shares the input's quantisation."""
+    b = _Builder(seed)
+    x = b.act("input", (1, h, w, channels), 0.05, dtype)
+    out = (1, _pool_size(h, k[0], stride[0], same), _pool_size(w, k[1], stride[1], same), channels)
+    y = b.like(x, "output", out)
+    o = schema.Pool2DOptionsT()
+    o.padding = schema.Padding.SAME if same else schema.Padding.VALID
+    o.strideH, o.strideW, o.filterHeight, o.filterWidth = *stride, *k
+    o.fusedActivationFunction = activation
+    b.op(kind, [x], [y], o)
+    return b.graph([x], [y], f"{kind.lower()} {k[0]}x{k[1]}/{stride[0]}x{stride[1]} {h}x{w}x{channels} {dtype}")
+
+
+def pad(shape, pads, dtype="int8", value=None, seed=0) -> Graph:
+    """PAD (or PADV2 with a constant value, raw, in the input's quantisation) by (before, after) per axis."""
+    b = _Builder(seed)
+    x = b.act("input", tuple(shape), 0.05, dtype)
+    y = b.like(x, "output", tuple(d + lo + hi for d, (lo, hi) in zip(shape, pads)))
+    paddings = b._add("paddings", "int32", (len(shape), 2), np.zeros(0, np.float32), np.zeros(0, np.int64),
+                      np.array(pads, np.int32))  # fmt: skip
+    inputs = [x, paddings] + ([] if value is None else [b.like(x, "value", (), np.array(value, dtype))])
+    b.op("PAD" if value is None else "PADV2", inputs, [y], None)
+    return b.graph([x], [y], f"pad {list(shape)} by {list(pads)} {dtype}")

@@ -64,6 +64,9 @@ typedef enum {
     HIL_OP_DEQUANTIZE = 17,
     HIL_OP_SOFTMAX = 18,
     HIL_OP_MP_GRU = 19, /* the custom mixed-precision GRU (hil/mpgru) */
+    HIL_OP_PAD = 20,    /* PAD and PADV2 */
+    HIL_OP_AVERAGE_POOL_2D = 21,
+    HIL_OP_MAX_POOL_2D = 22,
     HIL_OP_CODE_COUNT = 64
 } hil_opcode_t;
 

@@ -41,6 +41,9 @@ class OpCode:
     DEQUANTIZE = 17
     SOFTMAX = 18
     MP_GRU = 19  # the HIL_MP_GRU custom op (hil/mpgru)
+    PAD = 20  # PAD and PADV2
+    AVERAGE_POOL_2D = 21
+    MAX_POOL_2D = 22
 
 
 @dataclass
