@@ -32,6 +32,7 @@ class Cmd(enum.IntEnum):
     MODEL_CHUNK = 0x11
     MODEL_END = 0x12
     MODEL_INFO = 0x13
+    SLOT_LOAD = 0x18  # the flash slot (hil.link.slot)
     INVOKE = 0x20
     PROFILE = 0x21
     INPUT_WRITE = 0x23
