@@ -97,7 +97,9 @@ def test_model_upload_round_trip(session):
     assert session.upload_model(blob) == zlib.crc32(blob)
     info = session.model_info()
     size = len(blob)
-    assert info == {"state": "loaded", "size_bytes": size, "crc32": zlib.crc32(blob), "received_bytes": size}
+    assert {k: info[k] for k in ("state", "size_bytes", "crc32", "received_bytes", "in")} == \
+        {"state": "loaded", "size_bytes": size, "crc32": zlib.crc32(blob), "received_bytes": size, "in": "ram"}
+    assert info["slot"]["state"] == "blank"  # the slot is no part of an upload
 
 
 def test_bytes_that_are_not_a_model_are_rejected(session):
