@@ -22,7 +22,7 @@ from hil.targets import target_for
 from hil.targets.limits import model_limits
 from hil.targets.slot import slot_file, write_slot_file
 from tests.conftest import LINK_BOARDS, open_board
-from tests.fuzz.firmware_seeds import bad_offset_image
+from tests.fuzz.slot_seeds import bad_offset_image
 from tests.graphs import mlp_model
 
 @pytest.fixture(scope="module")

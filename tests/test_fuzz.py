@@ -18,11 +18,12 @@ from hil.paths import firmware_dir
 from hil.targets import firmware
 from tests.fuzz import firmware_seeds
 from tests.fuzz.firmware_seeds import Request, link_seeds, seeds_dir, stream_config, stream_model, structured, upload
+from tests.fuzz.slot_seeds import loader_slot_seeds
 
 RUNS = 50_000  # a brief run on every test run; `make fuzz-long` runs for minutes
 LINK_SEEDS = link_seeds()
 LOADER_SEEDS = sorted(firmware_seeds.loader_graphs())
-SLOT_SEEDS = firmware_seeds.loader_slot_seeds()
+SLOT_SEEDS = loader_slot_seeds()
 
 
 @pytest.fixture(scope="module")

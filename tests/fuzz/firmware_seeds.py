@@ -29,7 +29,6 @@ from hil.link.protocol import MAX_PAYLOAD, TYPE_REPLY, Cmd, Status, reply_type
 from hil.paths import firmware_dir
 
 HARNESS_MODEL_REGION_BYTES = 8192  # fuzz_link.c's model_region
-HARNESS_SLOT_BYTES = 8192  # fuzz_link.c's model_slot
 HOP_BYTES = 320  # 160 int16 samples
 HOP_REPLY_BYTES = 340  # 5 u32 stage counts and 160 int16 samples
 
@@ -80,26 +79,6 @@ def structured(*requests: Request) -> LinkSeed:
         size = bytes([len(r.payload)]) if len(r.payload) < 255 else b"\xff" + struct.pack("<H", len(r.payload))
         out += bytes([r.cmd]) + size + r.payload
     return LinkSeed(bytes(out), len(requests), tuple(r.reply() for r in requests))
-
-
-def with_slot(image: bytes, seed: LinkSeed) -> LinkSeed:
-    """The harness's slot mode: byte 3, u16 length, the slot image, then seed's requests: the board boots with
-    that image in its slot (an empty one: a blank slot)."""
-    if len(image) > HARNESS_SLOT_BYTES:
-        raise ValueError(f"slot image of {len(image)} B: the harness's slot holds {HARNESS_SLOT_BYTES} B")
-    return LinkSeed(bytes([3]) + struct.pack("<H", len(image)) + image + seed.data[1:], seed.requests, seed.replies)
-
-
-def bad_offset_image(blob: bytes) -> bytes:
-    """The slot image of blob with its first tensor's offset far outside the arena and both CRCs right: only the
-    loader's offset checks can refuse it."""
-    from hil.link.slot import slot_image
-
-    b = bytearray(blob)
-    at = struct.unpack_from("<I", b, 24)[0] + 20  # the header's tensors_offset, then the tensor's offset field
-    struct.pack_into("<I", b, at, 0x7FFFFFF0)
-    struct.pack_into("<I", b, 12, zlib.crc32(bytes(b[16:])))
-    return slot_image(bytes(b))
 
 
 def upload(blob: bytes, loads: bool = True) -> list[Request]:
@@ -197,35 +176,6 @@ def _tensor_seed() -> LinkSeed:
     )  # fmt: skip
 
 
-def _slot_report(state: int, status: int) -> bytes:
-    """The first 8 bytes of a slot report: state, status, reserved, the harness's slot size."""
-    return bytes([state, status, 0, 0]) + struct.pack("<I", HARNESS_SLOT_BYTES)
-
-
-def _slot_seeds() -> dict[str, LinkSeed]:
-    """Boots with the slot: the 16-8 MLP in it runs from flash, a RAM upload replaces it, SLOT_LOAD brings it
-    back; a bad offset behind good CRCs is refused at boot and on SLOT_LOAD while uploads still work; a blank
-    slot loads nothing."""
-    from hil.compile import synth
-    from hil.compile.compiler import compile_graph
-    from hil.link.slot import slot_image
-
-    flash, ram = compile_graph(synth.mlp((16, 8))).blob, compile_graph(synth.mlp((16, 4), seed=3)).blob
-    rows = bytes(range(16))
-    run8, run4 = Request(Cmd.INVOKE, b"\x00" + rows, length=4 + 8), Request(Cmd.INVOKE, b"\x00" + rows, length=4 + 4)
-    valid = Request(Cmd.SLOT_LOAD, head=_slot_report(2, Status.OK))
-    bad = Request(Cmd.SLOT_LOAD, status=Status.BAD_MODEL, head=_slot_report(3, Status.BAD_MODEL))
-    no_model = Request(Cmd.INVOKE, b"\x00" + rows, status=Status.NO_MODEL)
-    return {
-        "slot": with_slot(slot_image(flash), structured(
-            _model_info(2), run8, *upload(ram), run4, valid, run8, _model_info(2))),
-        "slot-bad": with_slot(bad_offset_image(flash), structured(
-            _model_info(3), no_model, bad, *upload(ram), run4, bad, no_model)),
-        "slot-blank": with_slot(b"", structured(
-            Request(Cmd.SLOT_LOAD, status=Status.NO_MODEL, head=_slot_report(1, Status.NO_MODEL)), _model_info(0))),
-    }  # fmt: skip
-
-
 def _raw_seed() -> LinkSeed:
     """Wire bytes: a frame too short to read, a HELLO, an ECHO with a damaged CRC, an ECHO, a frame too long."""
     hello = framing.encode(framing.Frame(Cmd.HELLO, 0, 7, struct.pack("<H", 0x0100)))
@@ -239,6 +189,8 @@ def _raw_seed() -> LinkSeed:
 
 def link_seeds() -> dict[str, LinkSeed]:
     """fuzz_link's seeds by file name."""
+    from tests.fuzz.slot_seeds import slot_link_seeds
+
     source = bytes((i * 31 + 7) & 0xFF for i in range(300))
     unknown = Status.UNKNOWN_CMD
     return {
@@ -266,7 +218,7 @@ def link_seeds() -> dict[str, LinkSeed]:
         "raw": _raw_seed(),
         "stream": _stream_seed(),
         "tensors": _tensor_seed(),
-        **_slot_seeds(),
+        **slot_link_seeds(),
     }  # fmt: skip
 
 
@@ -296,27 +248,12 @@ def loader_graphs() -> dict:
     }
 
 
-def loader_slot_seeds() -> dict[str, tuple[bytes, list[tuple[str, int]]]]:
-    """fuzz_loader's slot seeds by file name: the image and the (event, status) trace it is meant to reach."""
-    from hil.compile.compiler import compile_graph
-    from hil.link.slot import SLOT_HEADER, slot_image
-
-    blob = compile_graph(loader_graphs()["mlp-40-64-10"]).blob
-    image, ok, bad = slot_image(blob), ("slot", Status.OK), ("load", Status.BAD_MODEL)
-    past_end = SLOT_HEADER.pack(*SLOT_HEADER.unpack_from(image)[:1], len(blob) + 1, 0, 0) + blob
-    return {
-        "slot-mlp-40-64-10": (image, [ok, ("load", Status.OK)]),
-        "slot-bad-offset": (bad_offset_image(blob), [ok, bad]),
-        "slot-blank": (b"\xff" * 64, [("slot", Status.NO_MODEL)]),
-        "slot-past-end": (past_end, [("slot", Status.BAD_MODEL)]),
-    }
-
-
 def seeds(target: str) -> dict[str, bytes]:
     """The seed files of one firmware fuzz target ('link' or 'loader') by name."""
     if target == "link":
         return {name: seed.data for name, seed in link_seeds().items()}
     from hil.compile.compiler import compile_graph
+    from tests.fuzz.slot_seeds import loader_slot_seeds
 
     slots = {name: image for name, (image, _) in loader_slot_seeds().items()}
     return {name: compile_graph(graph).blob for name, graph in loader_graphs().items()} | slots
