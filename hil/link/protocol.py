@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from hil.errors import LinkError
 
-PROTO_VERSION = (1, 1)  # 1.1: tensors over several frames (INPUT_WRITE, INVOKE_STAGED, OUTPUT_READ)
+PROTO_VERSION = (1, 2)  # 1.1: tensors over several frames (INPUT_WRITE, INVOKE_STAGED, OUTPUT_READ); 1.2: the flash
+# model slot (SLOT_LOAD, the slot report in MODEL_INFO)
 HEADER = struct.Struct("<BBH")  # type, status, seq
 CRC_BYTES = 4
 MAX_PAYLOAD = 4096

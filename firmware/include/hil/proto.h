@@ -31,7 +31,7 @@
 #include "hil/status.h"
 
 #define HIL_PROTO_VERSION_MAJOR 1u
-#define HIL_PROTO_VERSION_MINOR 1u /* 1.1: tensors over several frames */
+#define HIL_PROTO_VERSION_MINOR 2u /* 1.1: tensors over several frames; 1.2: the flash model slot */
 #define HIL_PROTO_VERSION ((HIL_PROTO_VERSION_MAJOR << 8) | HIL_PROTO_VERSION_MINOR)
 
 #define HIL_MAX_PAYLOAD 4096u
