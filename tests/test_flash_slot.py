@@ -189,6 +189,8 @@ def test_flash_dry_run_prints_the_exact_command_and_writes_nothing(capsys, slots
         assert out == f"openocd -f board/st_nucleo_f4.cfg -c 'program {{{image}}} 0x08020000 verify reset exit'"
     else:
         assert out.startswith(f"env HIL_HOST_PORT=0 HIL_HOST_SLOT={image} ") and out.endswith("/host/hil-fw")
+    assert cli.main(["flash", "--board", board_name, "--dry-run"]) == 0  # the firmware's dry run
+    capsys.readouterr()
     assert not slots.exists()
 
 

@@ -15,7 +15,7 @@ from hil.link.session import Session
 from hil.targets import firmware
 from hil.targets.base import Target
 from hil.targets.process import free_tcp_port, spawn, stop
-from hil.targets.slot import board_slot
+from hil.targets.slot import board_slot, slot_file
 
 
 class Emulator:
@@ -35,8 +35,9 @@ class Emulator:
         self.port = port or free_tcp_port()
         self.proc: Optional[subprocess.Popen] = None
         sizes = firmware.image_sizes(elf)
-        self.slot_address = sizes["slot_address"]
-        self.slot = slot or (board_slot(board, sizes["slot_bytes"]) if sizes["slot_bytes"] else None)
+        self.slot_address, self._slot_bytes = sizes["slot_address"], sizes["slot_bytes"]
+        self._board_slot = slot is None and self._slot_bytes > 0
+        self.slot = slot_file(board) if self._board_slot else slot
 
     @property
     def url(self) -> str:
@@ -56,6 +57,8 @@ class Emulator:
         program = self.board.emulator.program
         if shutil.which(program) is None:
             raise ToolMissingError(f"{program} not found: install the Debian package qemu-system-arm (make setup does)")
+        if self._board_slot:
+            board_slot(self.board, self._slot_bytes)  # a board never flashed: an erased slot file
         self.proc = spawn(self.argv(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         return self
 

@@ -31,7 +31,8 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def board_slot(board: Board, slot_bytes: int) -> Path:
-    """The board's slot file, made erased (all 0xFF) for a board never flashed."""
+    """The board's slot file, made erased (all 0xFF) for a board never flashed: QEMU's flash reads 0x00
+    wherever nothing was loaded, which is no erased flash."""
     path = slot_file(board)
     if not path.is_file():
         _write(path, ERASED * slot_bytes)
