@@ -5,6 +5,7 @@ a model makes, and what the board says of its slot after a flash."""
 from __future__ import annotations
 
 import os
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -23,11 +24,13 @@ def slot_file(board: Board) -> Path:
 
 
 def _write(path: Path, data: bytes) -> None:
-    """Whole or not at all: an emulator starting meanwhile reads the old file or the new one."""
+    """Whole or not at all: an emulator starting meanwhile reads the old file or the new one (several boards
+    of a search pool may start at once, in threads of one process)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
 
 
 def board_slot(board: Board, slot_bytes: int) -> Path:
