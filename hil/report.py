@@ -24,7 +24,18 @@ def boards_table(rows: list[dict]) -> Table:
     return table
 
 
-def info_table(info: BoardInfo, url: str) -> Table:
+def _model_rows(model: dict) -> list[tuple[str, str]]:
+    """What MODEL_INFO says: the current model and the flash slot (hil.link.slot)."""
+    slot = model["slot"]
+    current = f"{model['state']}" + (f", {model['size_bytes']:,} B in {model['in']}, CRC-32 {model['crc32']:08x}"
+                                     if model["state"] == "loaded" else "")  # fmt: skip
+    held = f"{slot['state']}" + (f": {slot['size_bytes']:,} B, CRC-32 {slot['crc32']:08x}" if slot["size_bytes"] else "")
+    if slot["state"] == "bad":
+        held += f" ({slot['status']}; never run)"
+    return [("model", current), ("model_slot", held), ("model_slot_bytes", _size(slot["slot_bytes"]))]
+
+
+def info_table(info: BoardInfo, url: str, model: dict | None = None) -> Table:
     table = Table(title=f"hil info: {info.board_id} on {url}", show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value")
@@ -40,6 +51,7 @@ def info_table(info: BoardInfo, url: str) -> Table:
         ("max_payload_bytes", f"{info.max_payload_bytes:,}"),
         ("reset_cause", info.reset_cause),
     ]
+    rows += _model_rows(model) if model else []
     rows += [(k, f"{v:,}") for k, v in (info.stats or {}).items()]
     for k, v in rows:
         table.add_row(k, str(v))
@@ -69,9 +81,10 @@ def print_table(table: Table) -> None:
 
 def compile_table(report: dict) -> Table:
     table = Table(title=f"hil compile: {report['source']} for {report['board']}",
-                  caption=f"model {report['model_bytes']:,} B (flash free {report['flash_free_bytes']:,} B); "
-                  f"arena {report['arena_bytes']:,} B (activations {report['activation_bytes']:,} B + kernel scratch); RAM {report['ram_needed_bytes']:,} of "
-                  f"{report['model_ram_bytes']:,} B; {report['macs']:,} MACs")  # fmt: skip
+                  caption=f"model {report['model_bytes']:,} B, arena {report['arena_bytes']:,} B (activations "
+                  f"{report['activation_bytes']:,} B + kernel scratch); lives in {report['placement']}: RAM "
+                  f"{report['ram_needed_bytes']:,} of {report['model_ram_bytes']:,} B, flash "
+                  f"{report['flash_needed_bytes']:,} of {report['slot_bytes']:,} B (slot); {report['macs']:,} MACs")  # fmt: skip
     for col in ("#", "op", "MACs"):
         table.add_column(col, justify="right" if col != "op" else "left")
     for op in report["ops"]:
@@ -90,7 +103,8 @@ def run_table(figures: dict) -> Table:
                   caption=f"counter {figures['counter']} ({unit}); {figures['inferences']} inferences; per inference "
                   f"mean {c['mean']:,.0f} min {c['min']:,} max {c['max']:,}; model {figures['model_bytes']:,} B, "
                   f"arena {figures['arena_bytes']:,} B; "
-                  + (f"uploaded in {figures['upload_s']} s" if figures["uploaded"] else "model already on board"))
+                  + (f"uploaded in {figures['upload_s']} s" if figures["uploaded"]
+                     else f"model already on board ({figures.get('model_in', 'ram')})"))  # fmt: skip
     for col in ("#", "op", unit, "MACs", f"MACs/{unit.rstrip('s')}"):
         table.add_column(col, justify="right" if col != "op" else "left")
     for op in figures.get("ops", []):

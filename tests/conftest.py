@@ -5,6 +5,7 @@ Every board a test starts is stopped by that test's fixture."""
 from __future__ import annotations
 
 import contextlib
+import os
 
 import pytest
 
@@ -28,6 +29,20 @@ def pytest_collection_modifyitems(config, items):
         marker = item.get_closest_marker("hw")
         if marker is not None:
             item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", default)))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def slot_files(tmp_path_factory):
+    """The emulated and host boards' flash slots live in a folder of this test session (hil.paths.slots_dir): a
+    board starts blank, and no test reads or writes the slots of the user's boards."""
+    folder = tmp_path_factory.mktemp("slots")
+    before = os.environ.get("HIL_SLOTS")
+    os.environ["HIL_SLOTS"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("HIL_SLOTS", None)
+    else:
+        os.environ["HIL_SLOTS"] = before
 
 
 @pytest.fixture(scope="session")

@@ -18,10 +18,12 @@ from hil.paths import firmware_dir
 from hil.targets import firmware
 from tests.fuzz import firmware_seeds
 from tests.fuzz.firmware_seeds import Request, link_seeds, seeds_dir, stream_config, stream_model, structured, upload
+from tests.fuzz.slot_seeds import loader_slot_seeds
 
 RUNS = 50_000  # a brief run on every test run; `make fuzz-long` runs for minutes
 LINK_SEEDS = link_seeds()
 LOADER_SEEDS = sorted(firmware_seeds.loader_graphs())
+SLOT_SEEDS = loader_slot_seeds()
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +121,16 @@ def test_loader_seed_loads_and_runs_on_the_harness(loader_fuzzer, name, tmp_path
     assert int(trace[1]["input"]) > 0 and int(trace[1]["output"]) > 0
 
 
+@pytest.mark.parametrize("name", sorted(SLOT_SEEDS))
+def test_loader_slot_seed_takes_the_slot_path_to_its_state(loader_fuzzer, name, tmp_path):
+    """A seed that starts with the slot's magic goes through the slot header's check, then the loader."""
+    trace = _trace(loader_fuzzer, seeds_dir("loader") / name, tmp_path)
+    wanted = SLOT_SEEDS[name][1]
+    assert [(line["event"], int(line["status"])) for line in trace[: len(wanted)]] == wanted
+    ran = wanted[-1] == ("load", Status.OK)
+    assert [line["event"] for line in trace[len(wanted) :]] == (["invoke"] if ran else [])
+
+
 def test_seed_requests_never_pass_one_frame():
     with pytest.raises(ValueError, match="a frame carries 4096 B"):
         structured(Request(Cmd.MODEL_CHUNK, bytes(4 + 5016)))
@@ -162,7 +174,7 @@ def test_fuzz_long_starts_from_the_committed_seeds(fuzzer, loader_fuzzer, tmp_pa
     proc = subprocess.run(["make", "-C", str(firmware_dir()), "fuzz-long", "FUZZ_SECONDS=1", f"FUZZ_CORPUS={tmp_path}"],
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for folder, names in (("corpus", LINK_SEEDS), ("corpus-loader", LOADER_SEEDS)):
+    for folder, names in (("corpus", LINK_SEEDS), ("corpus-loader", LOADER_SEEDS + sorted(SLOT_SEEDS))):
         assert set(names) <= {p.name for p in (tmp_path / folder).iterdir()}
         assert f"seed corpus: files: {len(names)} " in proc.stderr
     assert {p: p.read_bytes() for t in firmware_seeds.TARGETS for p in seeds_dir(t).iterdir()} == before

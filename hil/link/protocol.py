@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from hil.errors import LinkError
 
-PROTO_VERSION = (1, 1)  # 1.1: tensors over several frames (INPUT_WRITE, INVOKE_STAGED, OUTPUT_READ)
+PROTO_VERSION = (1, 2)  # 1.1: tensors over several frames (INPUT_WRITE, INVOKE_STAGED, OUTPUT_READ); 1.2: the flash
+# model slot (SLOT_LOAD, the slot report in MODEL_INFO)
 HEADER = struct.Struct("<BBH")  # type, status, seq
 CRC_BYTES = 4
 MAX_PAYLOAD = 4096
@@ -32,6 +33,7 @@ class Cmd(enum.IntEnum):
     MODEL_CHUNK = 0x11
     MODEL_END = 0x12
     MODEL_INFO = 0x13
+    SLOT_LOAD = 0x18  # the flash slot (hil.link.slot)
     INVOKE = 0x20
     PROFILE = 0x21
     INPUT_WRITE = 0x23

@@ -34,6 +34,7 @@ from hil.link.protocol import (
     reply_type,
     stream_reason,
 )
+from hil.link.slot import parse_model_info
 from hil.link.transport import Port, open_url, silent_link_hint
 
 # Slowest link we serve: a real ST-LINK VCP carries ~11 KiB/s; allow half that.
@@ -260,9 +261,9 @@ class Session:
         return total, ops
 
     def model_info(self) -> dict:
-        state, size, crc, received = struct.unpack("<BIII", self.request(Cmd.MODEL_INFO))
-        states = {0: "none", 1: "uploading", 2: "loaded", 3: "rejected"}
-        return {"state": states.get(state, str(state)), "size_bytes": size, "crc32": crc, "received_bytes": received}
+        """The current model (state, size_bytes, crc32, received_bytes, in: ram or flash) and the flash slot's
+        report (slot: state none/blank/valid/bad, status, slot_bytes, size_bytes, crc32, check_cycles)."""
+        return parse_model_info(self.request(Cmd.MODEL_INFO))
 
     def stream_begin(self, config: bytes) -> int:
         """Start the speech-enhancement stream on the loaded model (STREAM_BEGIN payload, e.g.

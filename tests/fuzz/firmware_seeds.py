@@ -9,8 +9,9 @@ corpus under firmware/build/fuzz/, tests/test_fuzz.py runs from them and checks 
 link (fuzz_link.c): each seed is one complete request sequence in the harness's structured mode (or raw
 wire bytes), with the reply each request is meant to get; the tests replay every seed on the harness with
 HIL_FUZZ_TRACE=1 and compare. No payload passes one frame's limit: a blob goes up in several MODEL_CHUNKs.
-loader (fuzz_loader.c): compiled .hilm blobs of synthetic graphs, each meant to load and run.
-Everything is deterministic (graphs and weights from fixed seeds).
+loader (fuzz_loader.c): compiled .hilm blobs of synthetic graphs, each meant to load and run, and model slot
+images (hil/slot.h: valid, blank, cut short, a bad offset behind good CRCs), each meant to reach its state on
+the slot path. Everything is deterministic (graphs and weights from fixed seeds).
 """
 
 from __future__ import annotations
@@ -188,6 +189,8 @@ def _raw_seed() -> LinkSeed:
 
 def link_seeds() -> dict[str, LinkSeed]:
     """fuzz_link's seeds by file name."""
+    from tests.fuzz.slot_seeds import slot_link_seeds
+
     source = bytes((i * 31 + 7) & 0xFF for i in range(300))
     unknown = Status.UNKNOWN_CMD
     return {
@@ -215,6 +218,7 @@ def link_seeds() -> dict[str, LinkSeed]:
         "raw": _raw_seed(),
         "stream": _stream_seed(),
         "tensors": _tensor_seed(),
+        **slot_link_seeds(),
     }  # fmt: skip
 
 
@@ -249,8 +253,10 @@ def seeds(target: str) -> dict[str, bytes]:
     if target == "link":
         return {name: seed.data for name, seed in link_seeds().items()}
     from hil.compile.compiler import compile_graph
+    from tests.fuzz.slot_seeds import loader_slot_seeds
 
-    return {name: compile_graph(graph).blob for name, graph in loader_graphs().items()}
+    slots = {name: image for name, (image, _) in loader_slot_seeds().items()}
+    return {name: compile_graph(graph).blob for name, graph in loader_graphs().items()} | slots
 
 
 TARGETS = ("link", "loader")
