@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_TF_COMMANDS = {"convert", "search", "train", "profile"}
+_TF_COMMANDS = {"convert", "search", "train", "profile", "bench models"}  # commands that convert with TensorFlow
 
 
 def _import_tensorflow_quietly() -> None:
@@ -60,7 +60,8 @@ def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter is not the user's business
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    if getattr(args, "command", None) in _TF_COMMANDS:
+    command = " ".join(filter(None, (getattr(args, "command", None), getattr(args, "bench", None))))
+    if command in _TF_COMMANDS or getattr(args, "command", None) in _TF_COMMANDS:
         _import_tensorflow_quietly()
     try:
         args.func(args)

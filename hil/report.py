@@ -128,3 +128,22 @@ def bench_kernels_table(result: dict) -> Table:
             cells += [f"{impl['count']:,}", rate]
         table.add_row(*cells)
     return table
+
+
+def bench_models_table(result: dict) -> Table:
+    counter = result["counter"] if isinstance(result["counter"], str) else "/".join(result["counter"]) or "-"
+    unit = COUNTER_UNITS.get(counter, "counts")
+    per = unit.rstrip("s")
+    table = Table(title=f"hil bench models: {result['board']}",
+                  caption=f"counter {counter}: one count = one {per}; mean of a few seeded random inputs; "
+                  "placement: ram (uploaded) or flash (the model slot)")  # fmt: skip
+    for col in ("model", "placement", "MACs", f"{unit}/inference", f"MACs/{per}", "model bytes", "arena bytes"):
+        table.add_column(col, justify="left" if col in ("model", "placement") else "right")
+    for r in result["models"]:
+        if not r["fits"]:
+            table.add_row(r["model"], "does not fit", f"{r['macs']:,}", "-", "-", f"{r['model_bytes']:,}",
+                          f"{r['arena_bytes']:,}")  # fmt: skip
+            continue
+        table.add_row(r["model"], r["placement"], f"{r['macs']:,}", f"{r['count']:,.0f}", f"{r['macs_per_count']:.3f}",
+                      f"{r['model_bytes']:,}", f"{r['arena_bytes']:,}")  # fmt: skip
+    return table

@@ -22,6 +22,19 @@ def cmd_bench_kernels(args) -> None:
     emit(args, result, report.bench_kernels_table(result))
 
 
+def cmd_bench_models(args) -> None:
+    from hil.bench.gallery import GALLERY
+    from hil.bench.models import bench_models
+    from hil.errors import ConfigError
+
+    names = [n.strip() for n in args.models.split(",") if n.strip()] if args.models else list(GALLERY)
+    unknown = [n for n in names if n not in GALLERY]
+    if unknown or not names:
+        raise ConfigError(f"--models: wanted names from {', '.join(GALLERY)}, got '{args.models}'")
+    result = bench_models(get_board(args.board), names, seed=args.seed, url=args.url)
+    emit(args, result, report.bench_models_table(result))
+
+
 def add_bench_parser(sub) -> None:
     bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="bench", required=True)
     p = bench.add_parser("link", help="round-trip latency and throughput of the serial link")
@@ -32,3 +45,8 @@ def add_bench_parser(sub) -> None:
     p = bench.add_parser("kernels", help="MACs per cycle (instruction, on the emulator) of each kernel")
     board_options(p)
     p.set_defaults(func=cmd_bench_kernels)
+    p = bench.add_parser("models", help="the model gallery on a board: MACs, counts per inference, placement")
+    board_options(p)
+    p.add_argument("--models", metavar="A,B", help="gallery models to run (default all)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the models' weights and the inputs (default 0)")
+    p.set_defaults(func=cmd_bench_models)
