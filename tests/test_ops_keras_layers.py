@@ -4,8 +4,7 @@ which lowers to TILE (TFLM has no TILE kernel, TFLite's reference kernels none f
 for int16), against numpy's repeat.
 
 Each case names the ops the converter emits, so a converter that lowers a layer differently shows up
-here first. Layers that lower to ops another change brings (PAD for causal convolutions, the pooling
-ops) are skipped until the compiler takes those ops."""
+here first."""
 
 from __future__ import annotations
 
@@ -21,7 +20,6 @@ keras = pytest.importorskip("keras")
 pytest.importorskip("tflite_micro")
 
 from hil.compile.compiler import compile_tflite  # noqa: E402
-from hil.compile.ops import supported_ops  # noqa: E402
 from hil.sim import Simulator  # noqa: E402
 from tests.op_golden import assert_same, cached, check, keras_tflite, layer_model, op_names, random_rows  # noqa: E402
 
@@ -79,15 +77,11 @@ LAYERS = {
     "GlobalAveragePooling1D": (lambda: layer_model((8, 4), L.GlobalAveragePooling1D()), ["MEAN"], ["MEAN"]),
     "MaxPooling1D": (lambda: layer_model((8, 4), L.MaxPooling1D(2)),
                      ["RESHAPE", "MAX_POOL_2D", "RESHAPE"], ["RESHAPE", "MAX_POOL_2D", "RESHAPE"]),
+    "AveragePooling1D": (lambda: layer_model((9, 4), L.AveragePooling1D(3, strides=2)),
+                         ["RESHAPE", "AVERAGE_POOL_2D", "RESHAPE"], ["RESHAPE", "AVERAGE_POOL_2D", "RESHAPE"]),
 }  # fmt: skip
 
 UPSAMPLING = {"UpSampling1D": (3,), "UpSampling2D": (2, 3)}
-
-
-def _skip_unless_compiled(ops: list[str]) -> None:
-    missing = sorted(set(ops) - set(supported_ops()))
-    if missing:
-        pytest.skip(f"{', '.join(missing)}: not compiled yet (another change brings it)")
 
 
 @pytest.mark.parametrize("activations", ["int8", "int16"])
@@ -97,7 +91,6 @@ def test_keras_layer(layer, activations):
     want_ops = int8_ops if activations == "int8" else int16_ops
     if want_ops is None:
         pytest.skip(f"the converter has no 16x8 {layer}")
-    _skip_unless_compiled(want_ops)
     tfl = cached((layer, activations), lambda: keras_tflite(make(), activations, scale=2.0))
     assert op_names(tfl) == want_ops
     if layer in UPSAMPLING:
@@ -109,12 +102,3 @@ def test_keras_layer(layer, activations):
         return
     check(tfl, seed=1)
 
-
-def test_gallery_tcn_causal():
-    """The gallery's causal TCN (dilated causal Conv1D, BatchNorm, PReLU, residual adds) end to end."""
-    from hil.bench.gallery import tflite
-
-    _skip_unless_compiled(["PAD", "PRELU"])
-    tfl = tflite("tcn-causal")
-    assert "PRELU" in op_names(tfl)
-    check(tfl, rows=4, seed=2)

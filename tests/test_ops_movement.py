@@ -154,6 +154,32 @@ def test_the_layer_ops_chained():
     check(to_tflite(layer_chain_graph()))
 
 
+def _requantised(graph, tensor_name: str):
+    """The graph with one tensor quantised unlike the others."""
+    t = next(t for t in graph.tensors if t.name == tensor_name)
+    t.scale, t.zero_point = np.array([0.5], np.float32), np.array([7])
+    return graph
+
+
+i32 = lambda values: ("int32", (len(values),), values, ((), ()))  # noqa: E731
+REFUSALS = {
+    "TRANSPOSE by no permutation": (lambda: one_op("TRANSPOSE", "int8", [(1, 3, 4)], [(1, 3, 4)],
+                                                   consts=[i32([0, 0, 1])]), "does not reorder"),
+    "TILE by 0": (lambda: one_op("TILE", "int8", [(1, 3)], [(1, 3)], consts=[i32([1, 0])]), "multiples >= 1"),
+    "PACK of unlike quantisation": (lambda: _requantised(layer_graphs()["pack"], "x1"), "quantisation differ"),
+    "REDUCE_MAX requantising": (lambda: _requantised(layer_graphs()["reduce-max"], "y0"), "quantised differently"),
+    "RESIZE to another depth": (lambda: one_op("RESIZE_NEAREST_NEIGHBOR", "int8", [(1, 2, 2, 3)], [(1, 4, 4, 2)],
+                                               consts=[i32([4, 4])]), "does not give"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_refusals_name_the_node_and_what_was_wanted(case):
+    make, why = REFUSALS[case]
+    with pytest.raises(ModelError, match=rf"^node 0 \(\w+\): .*{why}"):
+        compile_graph(make())
+
+
 # ---------------------------------------------------------------- corrupt records
 
 
