@@ -223,10 +223,11 @@ def link_seeds() -> dict[str, LinkSeed]:
 
 
 def loader_graphs() -> dict:
-    """fuzz_loader's seed graphs by file name: one or more of every op family, MP-GRUs, pools and pads included."""
+    """fuzz_loader's seed graphs by file name: one or more of every op family, MP-GRUs, pools, pads, layer ops."""
     from hil.compile import synth
     from hil.compile import synth_mpgru as mp_synth
     from hil.mpgru.genome import OPERATORS
+    from tests.graphs import layer_graphs
 
     genome = tuple(int(b) for b in np.random.default_rng(5).integers(2, 9, len(OPERATORS)))
     return {
@@ -245,6 +246,7 @@ def loader_graphs() -> dict:
         "maxpool-6x7x5-int16": synth.pool2d(6, 7, 5, k=(2, 3), stride=(2, 1), kind="MAX_POOL_2D", dtype="int16"),
         "pad-1x5x4x3": synth.pad((1, 5, 4, 3), [(1, 0), (1, 2), (0, 1), (2, 0)]),
         "padv2-int16-1x6x5": synth.pad((1, 6, 5), [(0, 0), (3, 0), (1, 1)], "int16", -1234),
+        **{f"{name}-{dtype}": g for dtype in ("int8", "int16") for name, g in layer_graphs(dtype).items()},
     }
 
 

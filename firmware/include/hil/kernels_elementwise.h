@@ -133,18 +133,24 @@ typedef struct {
 
 void hil_softmax_s8(const int8_t *in, int8_t *out, int32_t rows, const hil_softmax_params_t *p);
 
-/* MEAN over axes (TFLM reduce MEAN, QuantizedMeanOrSum). The output is walked
- * as out_dims with input strides out_strides; each output sums the input over
- * red_dims with red_strides (int32, wrapping), then
- *   y = clamp(output_zero_point + requant(sum - input_zero_point * count))
- * with 1/count already folded into multiplier/shift as TFLM folds it. TFLM does
- * this even when input and output quantisation are equal. */
+/* The walk of a reduction over axes: the output is walked as out_dims with
+ * input strides out_strides; each output folds the input over red_dims with
+ * red_strides. */
 typedef struct {
     int32_t out_dims[4];
     int32_t out_strides[4];
     int32_t red_dims[4];
     int32_t red_strides[4];
-    int32_t count; /* product of red_dims */
+} hil_reduce_walk_t;
+
+/* MEAN over axes (TFLM reduce MEAN, QuantizedMeanOrSum): each output sums its
+ * inputs (int32, wrapping), then
+ *   y = clamp(output_zero_point + requant(sum - input_zero_point * count))
+ * with 1/count already folded into multiplier/shift as TFLM folds it. TFLM does
+ * this even when input and output quantisation are equal. */
+typedef struct {
+    hil_reduce_walk_t walk;
+    int32_t count; /* product of walk.red_dims */
     int32_t multiplier;
     int32_t shift;
     int32_t input_zero_point;
@@ -154,8 +160,14 @@ typedef struct {
 void hil_mean_s8(const int8_t *in, int8_t *out, const hil_mean_params_t *p);
 void hil_mean_s16(const int16_t *in, int16_t *out, const hil_mean_params_t *p);
 
-/* Data movement on elements of any size (bytes). Copies use memmove, so a
- * (corrupt) blob whose tensors overlap gives wrong bytes, never undefined behaviour. */
+/* REDUCE_MAX over axes (TFLM ReduceGeneric with max): the largest raw value;
+ * TFLM requires input and output quantised alike and does not requantise. */
+void hil_reduce_max_s8(const int8_t *in, int8_t *out, const hil_reduce_walk_t *w);
+void hil_reduce_max_s16(const int16_t *in, int16_t *out, const hil_reduce_walk_t *w);
+
+/* Data movement on elements of any size (bytes). Copies use memmove or one load
+ * and one store per element, so a (corrupt) blob whose tensors overlap gives
+ * wrong bytes, never undefined behaviour. */
 
 /* CONCATENATION (TFLM copies; it rejects int8 inputs that would need requantising): for each of
  * outer blocks, input i contributes copy_bytes[i] bytes, in input order. */
@@ -166,8 +178,9 @@ void hil_concat(const uint8_t *const *inputs, const uint32_t *copy_bytes, int32_
 void hil_split(const uint8_t *in, const uint32_t *copy_bytes, int32_t n_outputs, int32_t outer,
                uint8_t *const *outputs);
 
-/* STRIDED_SLICE: out[j] = in[base + sum_k i_k * step_k] for i_k < count_k,
- * row-major; steps may be negative. elem_bytes is 1, 2 or 4. */
+/* STRIDED_SLICE, TRANSPOSE and TILE, one affine gather: out[j] = in[base +
+ * sum_k i_k * step_k] for i_k < count_k, row-major; steps may be negative (a
+ * reversed slice) or 0 (a tiled axis). elem_bytes is 1, 2 or 4. */
 typedef struct {
     int32_t base;     /* element offset of the first element read */
     int32_t count[4]; /* output extent per axis */
@@ -175,5 +188,21 @@ typedef struct {
 } hil_slice_params_t;
 
 void hil_strided_slice(const uint8_t *in, uint8_t *out, int32_t elem_bytes, const hil_slice_params_t *p);
+
+/* RESIZE_NEAREST_NEIGHBOR on NHWC (TFLM reference_ops::ResizeNearestNeighbor):
+ * output pixel (b, y, x) is input pixel (b, maps[y], maps[out_height + x]),
+ * depth elements of elem_bytes each. The maps are TFLM's GetNearestNeighbor
+ * for the op's align_corners / half_pixel_centers, computed on the host. */
+typedef struct {
+    int32_t batches;
+    int32_t in_height;
+    int32_t in_width;
+    int32_t depth;
+    int32_t out_height;
+    int32_t out_width;
+    int32_t maps[]; /* out_height source rows, then out_width source columns */
+} hil_resize_params_t;
+
+void hil_resize_nearest(const uint8_t *in, uint8_t *out, int32_t elem_bytes, const hil_resize_params_t *p);
 
 #endif

@@ -67,6 +67,16 @@ typedef enum {
     HIL_OP_PAD = 20,    /* PAD and PADV2 */
     HIL_OP_AVERAGE_POOL_2D = 21,
     HIL_OP_MAX_POOL_2D = 22,
+    HIL_OP_PRELU = 30,
+    HIL_OP_LEAKY_RELU = 31,
+    HIL_OP_HARD_SWISH = 32,
+    HIL_OP_MAXIMUM = 33,
+    HIL_OP_MINIMUM = 34,
+    HIL_OP_TRANSPOSE = 35,
+    HIL_OP_PACK = 36,
+    HIL_OP_UNPACK = 37,
+    HIL_OP_RESIZE_NEAREST_NEIGHBOR = 38,
+    HIL_OP_REDUCE_MAX = 39,
     HIL_OP_CODE_COUNT = 64
 } hil_opcode_t;
 

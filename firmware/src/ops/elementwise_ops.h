@@ -113,6 +113,26 @@ static inline int hil_ew_broadcast_ok(const hil_broadcast_t *bc, const hil_tenso
            hil_ew_reach_ok(bc->dims, bc->in2_strides, 0, hil_tensor_elements(in2));
 }
 
+/* A reduction walk that covers n_out outputs and stays inside n_in inputs. */
+static inline int hil_ew_reduce_walk_ok(const hil_reduce_walk_t *w, int64_t n_in, int64_t n_out)
+{
+    if (!hil_ew_count_ok(w->out_dims, n_out)) {
+        return 0;
+    }
+    /* the furthest input element: the last output's base plus the last reduced offset */
+    int64_t base = 0;
+    for (int k = 0; k < 4; k++) {
+        if (w->out_strides[k] < 0 || w->out_strides[k] > n_in) {
+            return 0;
+        }
+        base += (int64_t)(w->out_dims[k] - 1) * w->out_strides[k];
+        if (base >= n_in) {
+            return 0;
+        }
+    }
+    return hil_ew_reach_ok(w->red_dims, w->red_strides, base, n_in);
+}
+
 /* Inputs 0..n_in-1 and outputs 0..n_out-1 all present with the given dtype. */
 static inline int hil_ew_all_dtype(const hil_model_t *m, const hil_op_t *op, uint8_t dtype)
 {

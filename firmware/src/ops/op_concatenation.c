@@ -1,8 +1,8 @@
-/* CONCATENATION along any axis, any element type: a copy. TFLM never
- * requantises here (its Prepare rejects int8 inputs quantised unlike the
- * output; so does the compiler). Parameters:
- * hil/compile/ops/shape.py: outer, n, then the bytes each input contributes
- * per outer block. */
+/* CONCATENATION along any axis, and PACK (concatenation along a new axis),
+ * any element type: a copy. TFLM never requantises here (its Prepare rejects
+ * int8 inputs quantised unlike the output; so does the compiler, for PACK
+ * too). Parameters: hil/compile/ops/shape.py, movement.py: outer, n, then the
+ * bytes each input contributes per outer block. */
 #include "elementwise_ops.h"
 
 #define MAX_INPUTS 16
@@ -37,3 +37,4 @@ static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
 }
 
 HIL_OP_REGISTER(concatenation, HIL_OP_CONCATENATION, prepare, eval);
+HIL_OP_REGISTER(pack, HIL_OP_PACK, prepare, eval);

@@ -1,6 +1,6 @@
-/* SPLIT and SPLIT_V along any axis, any element type: copies. Parameters:
- * hil/compile/ops/shape.py: outer, n, then the bytes each output takes per
- * outer block. */
+/* SPLIT and SPLIT_V along any axis, and UNPACK (the inverse of PACK), any
+ * element type: copies. Parameters: hil/compile/ops/shape.py, movement.py:
+ * outer, n, then the bytes each output takes per outer block. */
 #include "elementwise_ops.h"
 
 #define MAX_OUTPUTS 16
@@ -35,3 +35,4 @@ static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
 }
 
 HIL_OP_REGISTER(split, HIL_OP_SPLIT, prepare, eval);
+HIL_OP_REGISTER(unpack, HIL_OP_UNPACK, prepare, eval);

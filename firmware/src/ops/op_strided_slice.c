@@ -1,6 +1,8 @@
-/* STRIDED_SLICE, any element type, up to 4-D: begin/end/strides and their
- * masks are resolved on the host (hil/compile/ops/shape.py) into a first
- * element, a count and an input step per axis. */
+/* STRIDED_SLICE and TRANSPOSE (TILE compiles to STRIDED_SLICE), any element
+ * type, up to 4-D after the host merges axes: one affine gather. The host
+ * resolves begin/end/strides and their masks (hil/compile/ops/shape.py), a
+ * permutation or tile multiples (movement.py) into a first element, a count
+ * and an input step per axis. */
 #include "elementwise_ops.h"
 
 static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
@@ -43,3 +45,4 @@ static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
 }
 
 HIL_OP_REGISTER(strided_slice, HIL_OP_STRIDED_SLICE, prepare, eval);
+HIL_OP_REGISTER(transpose, HIL_OP_TRANSPOSE, prepare, eval);

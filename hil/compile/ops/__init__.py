@@ -44,6 +44,16 @@ class OpCode:
     PAD = 20  # PAD and PADV2
     AVERAGE_POOL_2D = 21
     MAX_POOL_2D = 22
+    PRELU = 30
+    LEAKY_RELU = 31
+    HARD_SWISH = 32
+    MAXIMUM = 33
+    MINIMUM = 34
+    TRANSPOSE = 35
+    PACK = 36
+    UNPACK = 37
+    RESIZE_NEAREST_NEIGHBOR = 38
+    REDUCE_MAX = 39
 
 
 @dataclass

@@ -19,7 +19,8 @@ from hil.compile.tflite import Graph, Op
 from hil.errors import ModelError
 
 
-def _unary(op: Op, g: Graph, dtypes=("int8", "int16")):
+def unary(op: Op, g: Graph, dtypes=("int8", "int16")):
+    """The input and output of a one-input activation: one of dtypes, alike, the same element count."""
     inp = need(op, g, op.inputs[0], dtypes, const=False)
     out = need(op, g, op.outputs[0], (inp.dtype,))
     if int(np.prod(inp.shape, dtype=np.int64)) != int(np.prod(out.shape, dtype=np.int64)):
@@ -29,7 +30,7 @@ def _unary(op: Op, g: Graph, dtypes=("int8", "int16")):
 
 @register("LOGISTIC", "TANH")
 def sigmoid(op: Op, g: Graph, data: DataWriter) -> OpSpec:
-    inp, out = _unary(op, g)
+    inp, out = unary(op, g)
     (s_in, z_in), (s_out, z_out) = per_tensor_q(op, inp), per_tensor_q(op, out)
     code = OpCode.LOGISTIC if op.name == "LOGISTIC" else OpCode.TANH
     if inp.dtype == "int8":
@@ -70,7 +71,7 @@ def sigmoid(op: Op, g: Graph, data: DataWriter) -> OpSpec:
 
 @register("RELU")
 def relu(op: Op, g: Graph, data: DataWriter) -> OpSpec:
-    inp, out = _unary(op, g)
+    inp, out = unary(op, g)
     (s_in, z_in), (s_out, z_out) = per_tensor_q(op, inp), per_tensor_q(op, out)
     if inp.dtype == "int16" and (z_in or z_out):
         raise ModelError(f"{op.where()}: int16 RELU needs zero points 0 (TFLM requires it)")
@@ -82,7 +83,7 @@ def relu(op: Op, g: Graph, data: DataWriter) -> OpSpec:
 
 @register("RELU6")
 def relu6(op: Op, g: Graph, data: DataWriter) -> OpSpec:
-    inp, out = _unary(op, g)
+    inp, out = unary(op, g)
     s_in, z_in = per_tensor_q(op, inp)
     six = f32_round_quantize(6.0, s_in, z_in, inp.dtype)
     return OpSpec(OpCode.RELU6, [op.inputs[0]], [op.outputs[0]], struct.pack("<2i", z_in, six))
@@ -90,7 +91,7 @@ def relu6(op: Op, g: Graph, data: DataWriter) -> OpSpec:
 
 @register("SOFTMAX", options=schema.SoftmaxOptionsT)
 def softmax(op: Op, g: Graph, data: DataWriter) -> OpSpec:
-    inp, out = _unary(op, g, ("int8",))
+    inp, out = unary(op, g, ("int8",))
     s_in, _ = per_tensor_q(op, inp)
     s_out, z_out = per_tensor_q(op, out)
     if z_out != -128 or np.float32(s_out) != np.float32(1.0 / 256):
