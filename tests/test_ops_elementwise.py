@@ -21,9 +21,9 @@ import zlib
 import numpy as np
 import pytest
 
-tf = pytest.importorskip("tensorflow")
-flatbuffers = pytest.importorskip("flatbuffers")
-tflm = pytest.importorskip("tflite_micro.python.tflite_micro.runtime")
+import tensorflow as tf
+import flatbuffers
+from tflite_micro.python.tflite_micro import runtime as tflm
 
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema  # noqa: E402
 

@@ -14,8 +14,7 @@ import struct
 import numpy as np
 import pytest
 
-tf = pytest.importorskip("tensorflow")
-pytest.importorskip("tflite_micro")
+import tensorflow as tf
 
 from hil.compile.compiler import compile_graph, compile_tflite  # noqa: E402
 from hil.errors import ModelError  # noqa: E402

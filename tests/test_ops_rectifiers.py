@@ -14,8 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import pytest
 
-tf = pytest.importorskip("tensorflow")
-pytest.importorskip("tflite_micro")
+import tensorflow as tf
 
 from hil.compile.compiler import compile_tflite  # noqa: E402
 from hil.errors import HilError, ModelError  # noqa: E402
