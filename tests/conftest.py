@@ -31,18 +31,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", default)))
 
 
-@pytest.fixture(scope="session", autouse=True)
-def slot_files(tmp_path_factory):
-    """The emulated and host boards' flash slots live in a folder of this test session (hil.paths.slots_dir): a
-    board starts blank, and no test reads or writes the slots of the user's boards."""
+@pytest.fixture(autouse=True)
+def slot_files(tmp_path_factory, monkeypatch):
+    """The emulated and host boards' flash slots live in a folder of each test (hil.paths.slots_dir): every
+    test's boards start blank whatever an earlier test flashed, and no test touches the user's boards' slots."""
     folder = tmp_path_factory.mktemp("slots")
-    before = os.environ.get("HIL_SLOTS")
-    os.environ["HIL_SLOTS"] = str(folder)
-    yield folder
-    if before is None:
-        os.environ.pop("HIL_SLOTS", None)
-    else:
-        os.environ["HIL_SLOTS"] = before
+    monkeypatch.setenv("HIL_SLOTS", str(folder))
+    return folder
 
 
 @pytest.fixture(scope="session")
