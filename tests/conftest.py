@@ -5,7 +5,6 @@ Every board a test starts is stopped by that test's fixture."""
 from __future__ import annotations
 
 import contextlib
-import os
 
 import pytest
 
