@@ -41,6 +41,20 @@ def now_tag() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+def serial_url(protocol: str, host: str, port: int) -> str:
+    """A NetworkSerialPort as a URL: socket:// for a raw TCP port (an emulator's), rfc2217:// for ser2net's."""
+    return f"{'socket' if protocol == 'raw' else 'rfc2217'}://{host}:{port}"
+
+
+def target_link(target) -> tuple[str, str]:
+    """(board id, serial URL) of a labgrid target whose RemotePlace is a hil place (labgrid's pytest plugin)."""
+    from labgrid.resource import NetworkSerialPort, RemotePlace
+
+    place = target.get_resource(RemotePlace)
+    port = target.get_resource(NetworkSerialPort)
+    return place.tags["board"], serial_url(port.protocol, port.host, port.port)
+
+
 @dataclass
 class PlaceView:
     """A place as a client sees it at one moment."""
@@ -57,11 +71,9 @@ class PlaceView:
 
     @property
     def url(self) -> Optional[str]:
-        """The serial link of the place's board: socket:// for a raw TCP port, rfc2217:// for ser2net's."""
         for cls, params, avail in self.resources:
             if cls == "NetworkSerialPort" and avail and params.get("port"):
-                scheme = "socket" if params.get("protocol") == "raw" else "rfc2217"
-                return f"{scheme}://{params['host']}:{params['port']}"
+                return serial_url(params.get("protocol", "rfc2217"), params["host"], params["port"])
         return None
 
     def row(self) -> dict:
