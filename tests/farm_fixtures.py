@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from hil.boards import board_counts
-from hil.farm.client import FarmClient
+from hil.farm.client import farm_client
 from hil.farm.local import Coordinator
 from hil.targets.process import free_tcp_port
 
@@ -27,7 +27,7 @@ def coordinator(folder: Path):
 
 
 def healthy(address: str, prefix: str) -> list:
-    with FarmClient(address) as client:
+    with farm_client(address) as client:
         return [v for v in client.places() if v.name.startswith(prefix) and v.tags.get("health") == "ok" and v.url]
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from hil.boards import get_board
 from hil.cli import main
-from hil.farm.client import FarmClient
+from hil.farm.client import farm_client
 from hil.farm.lease import lease
 from hil.farm.places import board_filters
 from hil.search.nsga import Settings
@@ -39,12 +39,12 @@ def farm(tmp_path_factory, stm32_elf):
 
 
 def _acquired(address):
-    with FarmClient(address) as client:
+    with farm_client(address) as client:
         return {v.name: v.acquired for v in client.places()}
 
 
 def test_leases_wait_for_a_busy_place_and_are_released(farm):
-    with FarmClient(farm) as client:
+    with farm_client(farm) as client:
         first, second = lease(client, QEMU), lease(client, QEMU)
         assert {first.place.name, second.place.name} == {"qemu-f446-a-0", "qemu-f446-a-1"}
         waited, got = [], []
@@ -106,7 +106,7 @@ def _settings(generations=3):
 
 def test_search_on_the_farm_equals_the_local_search(farm, tmp_path):
     boards = [get_board("qemu-f446")] * 2
-    with FarmClient(farm) as client:
+    with farm_client(farm) as client:
         on_farm = run_search(ToyProblem(), boards, _settings(), tmp_path / "farm", {"task": "toy"}, "accuracy",
                              progress=False, farm=client)  # fmt: skip
     local = run_search(ToyProblem(), boards, _settings(), tmp_path / "local", {"task": "toy"}, "accuracy",
@@ -120,7 +120,7 @@ def test_search_on_the_farm_equals_the_local_search(farm, tmp_path):
 def test_an_exporter_killed_mid_search_loses_nothing(tmp_path, stm32_elf):
     boards = [get_board("qemu-f446")] * 2
     with coordinator(tmp_path) as address, exporter(address, "b", log=tmp_path / "b.log"), \
-            exporter(address, "c", log=tmp_path / "c.log") as doomed, FarmClient(address) as client:  # fmt: skip
+            exporter(address, "c", log=tmp_path / "c.log") as doomed, farm_client(address) as client:  # fmt: skip
         killer = threading.Thread(target=lambda: (wait_for(lambda: _rows(tmp_path / "farm" / "search.db") >= 8, 60,
                                                            "8 evaluations stored"), stop_group(doomed, signal.SIGKILL)))  # fmt: skip
         killer.start()
@@ -145,7 +145,7 @@ def test_a_dead_emulator_is_restarted_by_its_exporter(farm, capsys):
     os.kill(victim, signal.SIGKILL)
     wait_for(lambda: victim not in qemu_pids(parent=exporter_pid) and len(qemu_pids(parent=exporter_pid)) == 2
              and len(healthy(farm, "qemu-f446-a-")) == 2, 30, "the emulator restarted and its place ok")  # fmt: skip
-    with FarmClient(farm) as client:
+    with farm_client(farm) as client:
         assert any("restarted by its exporter" in v.comment for v in client.places())
     assert main(["farm", "check", "--farm", farm, "--json"]) == 0
     assert [r["result"] for r in json.loads(capsys.readouterr().out)] == ["ok", "ok"]
@@ -154,7 +154,7 @@ def test_a_dead_emulator_is_restarted_by_its_exporter(farm, capsys):
 def test_hw_tests_run_on_a_farm_place_through_labgrids_pytest_plugin(farm, tmp_path):
     env = tmp_path / "env.yaml"
     env.write_text("targets:\n  main:\n    resources:\n      RemotePlace:\n        name: qemu-f446-a-1\n")
-    with FarmClient(farm) as client:
+    with farm_client(farm) as client:
         client.acquire("qemu-f446-a-1")  # as `labgrid-client -p qemu-f446-a-1 acquire` would
         try:
             done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",

@@ -54,20 +54,20 @@ def cmd_exporter(args) -> None:
 
 
 def cmd_status(args) -> None:
-    from hil.farm.client import FarmClient
+    from hil.farm.client import farm_client
     from hil.farm.status import status
 
-    with FarmClient(_address(args)) as client:
+    with farm_client(_address(args)) as client:
         rows = status(client, args.board)
     emit(args, rows, report.rows_table(f"farm at {client.address}", rows, STATUS_COLUMNS))
 
 
 def cmd_check(args) -> None:
     from hil.errors import FarmError
-    from hil.farm.client import FarmClient
+    from hil.farm.client import farm_client
     from hil.farm.status import check
 
-    with FarmClient(_address(args)) as client:
+    with farm_client(_address(args)) as client:
         rows = check(client, args.board)
     emit(args, rows, report.rows_table(f"farm at {client.address}: check", rows, CHECK_COLUMNS))
     if any(r["result"] == "dead" for r in rows):

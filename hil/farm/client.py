@@ -9,9 +9,10 @@ without its printing. Every failure is one FarmError line naming the coordinator
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import grpc
 from labgrid.remote.client import ClientSession, Error as LabgridError
@@ -190,3 +191,39 @@ class FarmClient:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+# One client per coordinator and process: gRPC shares one connection between channels to the same address,
+# and labgrid's coordinator refuses a second client stream from the same peer (its `peer not in clients`).
+_SHARED: dict[str, list] = {}  # address -> [client, holders]
+_SHARED_LOCK = threading.Lock()
+
+
+def open_client(address: str) -> FarmClient:
+    with _SHARED_LOCK:
+        entry = _SHARED.get(address)
+        if entry is None or not entry[0].alive:
+            entry = _SHARED[address] = [FarmClient(address), 0]
+        entry[1] += 1
+        return entry[0]
+
+
+def close_client(client: FarmClient) -> None:
+    with _SHARED_LOCK:
+        entry = _SHARED.get(client.address)
+        if entry is not None and entry[0] is client:
+            entry[1] -= 1
+            if entry[1] > 0:
+                return
+            del _SHARED[client.address]
+    client.close()
+
+
+@contextlib.contextmanager
+def farm_client(address: str) -> Iterator[FarmClient]:
+    """The process's client of the coordinator at `address`, shared by every `with` in the process."""
+    client = open_client(address)
+    try:
+        yield client
+    finally:
+        close_client(client)

@@ -25,7 +25,7 @@ import yaml
 
 from hil.boards import Board
 from hil.errors import FarmError, HilError
-from hil.farm.client import FarmClient
+from hil.farm.client import FarmClient, close_client, open_client
 from hil.farm.places import now_tag, place_name, place_tags
 from hil.targets import target_for
 from hil.targets.process import spawn, stop
@@ -92,9 +92,9 @@ class Exporter:
     def _client_now(self) -> FarmClient:
         if self._client is None or not self._client.alive:
             if self._client is not None:
-                self._client.close()
+                close_client(self._client)
                 self._client = None
-            self._client = FarmClient(self.coordinator)
+            self._client = open_client(self.coordinator)
         return self._client
 
     def _register(self) -> None:
@@ -128,7 +128,6 @@ class Exporter:
                 self._register()
             except FarmError as exc:
                 self.log(f"exporter {self.name}: {exc}; trying again")
-                self._client = None
 
     def run(self, interval_s: float = 0.5) -> None:
         while True:
@@ -139,7 +138,7 @@ class Exporter:
         for group in self.groups:
             self._tag(group, {"health": "offline"}, f"exporter {self.name} stopped")
         if self._client is not None:
-            self._client.close()
+            close_client(self._client)
         if self.proc is not None:
             stop(self.proc)
         for emulator in self.emulators.values():

@@ -62,10 +62,10 @@ def held_places() -> set[str]:
 
 def _clean_up(address: str, held: set[tuple[str, str]]) -> None:
     from hil.errors import FarmError
-    from hil.farm.client import FarmClient
+    from hil.farm.client import farm_client
 
     try:
-        with FarmClient(address) as client:
+        with farm_client(address) as client:
             for kind, name in sorted(held):
                 try:
                     client.release(name) if kind == "place" else client.cancel(name)

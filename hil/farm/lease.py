@@ -17,7 +17,7 @@ from typing import Callable, Iterator, Optional
 
 from hil.boards import Board
 from hil.errors import FarmError, FlashError, LinkError
-from hil.farm.client import FarmClient
+from hil.farm.client import FarmClient, farm_client
 from hil.farm.guard import guard_for, held_places
 from hil.farm.places import PlaceView, board_filters, now_tag
 from hil.link.session import Session
@@ -116,7 +116,7 @@ def leased(client: FarmClient, filters: dict, on_wait: Callable[[float], None] =
 def farm_session(address: str, board: Board, on_wait: Callable[[float], None] = _no_wait,
                  **kw) -> Iterator[Session]:  # fmt: skip
     """A session with a board of type `board` on a place of the farm at `address`."""
-    with FarmClient(address) as client, leased(client, board_filters(board.name), on_wait) as held:
+    with farm_client(address) as client, leased(client, board_filters(board.name), on_wait) as held:
         with target_for(board).session(held.url, **kw) as session:
             yield session
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 from hil.errors import FarmError
-from hil.farm.client import FarmClient
+from hil.farm.client import close_client, open_client
 from hil.farm.places import DEFAULT_PORT
 from hil.paths import cache_dir
 from hil.targets.process import spawn, stop
@@ -38,7 +38,7 @@ class Coordinator:
                 tail = (log.read_text(errors="replace").strip().splitlines() or ["no output"])[-1]
                 raise FarmError(f"labgrid-coordinator on {self.address} exited with code {self.proc.returncode}: {tail}")
             try:
-                FarmClient(self.address).close()
+                close_client(open_client(self.address))
                 return self
             except FarmError:
                 if time.monotonic() > deadline:

@@ -22,7 +22,7 @@ from typing import Callable, Optional
 
 from hil.boards import get_board
 from hil.errors import ConfigError, HilError
-from hil.farm.client import FarmClient
+from hil.farm.client import FarmClient, farm_client
 from hil.farm.lease import lease, mark_dead
 from hil.farm.places import board_filters
 from hil.link.session import Session
@@ -86,7 +86,7 @@ class Nightly:
     def run(self) -> dict:
         cells = [c for c in _cells(self.matrix, self.out) if not self.history.cell_done(self.run_id, c.name)]
         with contextlib.ExitStack() as stack:
-            client = stack.enter_context(FarmClient(self.farm)) if self.farm else None
+            client = stack.enter_context(farm_client(self.farm)) if self.farm else None
             for board in self.matrix.boards:
                 mine = [c for c in cells if c.board == board]
                 if mine:

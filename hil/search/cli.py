@@ -101,9 +101,9 @@ def _farm(args):
     if address is None:
         yield None
         return
-    from hil.farm.client import FarmClient
+    from hil.farm.client import farm_client
 
-    with FarmClient(address) as client:
+    with farm_client(address) as client:
         yield client
 
 
