@@ -37,9 +37,8 @@ def _progress(console: Console, enabled: bool) -> Progress:
 def run_search(problem: Problem, boards: list[Board], settings: Settings, out: Path, identity: dict,
                metric: str, operators=(), console: Optional[Console] = None, progress: bool = True,
                urls: Optional[list] = None, farm=None) -> dict:  # fmt: skip
-    """Run (or resume) NSGA-II; write the results into `out`. `identity` holds what makes two runs the
-    same search (task, model, ...); with the settings it is checked against a store being resumed.
-    With `farm` (a hil.farm.client.FarmClient) each board is a place leased there, else a local one."""
+    """Run (or resume) NSGA-II into `out`. `identity` (task, model, ...) and the settings are checked against
+    a store being resumed. With `farm` (a FarmClient) each board is a place leased there."""
     console = console or Console(stderr=True)
     out = writable_dir(out)
     with Store(out / "search.db") as store:
