@@ -163,3 +163,10 @@ def test_hw_tests_run_on_a_farm_place_through_labgrids_pytest_plugin(farm, tmp_p
         finally:
             client.release("qemu-f446-a-1")
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+def test_the_serial_module_is_labgrids_fork():
+    """labgrid's RFC 2217 fixes: PlatformIO pulls plain pyserial too, and the Makefile lays the fork last."""
+    import serial
+
+    assert serial.__version__ == "3.5.0.2"
