@@ -187,3 +187,16 @@ def get_board(name: str, directory: Optional[Path] = None) -> Board:
     if name not in boards:
         raise ConfigError(f"unknown board '{name}': wanted one of {', '.join(sorted(boards))}")
     return boards[name]
+
+
+def board_counts(spec: str, option: str = "--boards") -> list[tuple[Board, int]]:
+    """`qemu-f446:4` or `qemu-f446:2,nucleo-f446` (a missing count is 1): each board type with how many."""
+    out = []
+    for part in (p.strip() for p in spec.split(",")):
+        name, _, count = part.partition(":")
+        if not count:
+            count = "1"
+        if not count.isdigit() or not 1 <= int(count) <= 64:
+            raise ConfigError(f"{option}: wanted ID:N with N from 1 to 64, got '{_clip(part)}'")
+        out.append((get_board(name), int(count)))
+    return out

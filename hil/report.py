@@ -79,6 +79,16 @@ def print_table(table: Table) -> None:
     Console(width=None if sys.stdout.isatty() else 120).print(table)
 
 
+def rows_table(title: str, rows: list[dict], columns: list[str]) -> Table:
+    """Any list of flat rows (farm places, checks, nightly figures) as a table of `columns`."""
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(*(str(r.get(col, "")) for col in columns))
+    return table
+
+
 def compile_table(report: dict) -> Table:
     table = Table(title=f"hil compile: {report['source']} for {report['board']}",
                   caption=f"model {report['model_bytes']:,} B, arena {report['arena_bytes']:,} B (activations "

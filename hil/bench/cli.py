@@ -6,18 +6,17 @@ from hil import report
 from hil.bench.kernels import bench_kernels
 from hil.bench.link import bench_link
 from hil.boards import get_board
-from hil.shell import board_options, emit
-from hil.targets import target_for
+from hil.shell import board_options, board_session, emit
 
 
 def cmd_bench_link(args) -> None:
-    with target_for(get_board(args.board)).session(args.url) as session:
+    with board_session(args, get_board(args.board)) as session:
         result = bench_link(session, pings=args.pings, sizes_bytes=[k * 1024 for k in args.sizes_kib])
     emit(args, result, report.bench_link_table(result))
 
 
 def cmd_bench_kernels(args) -> None:
-    with target_for(get_board(args.board)).session(args.url) as session:
+    with board_session(args, get_board(args.board)) as session:
         result = bench_kernels(session)
     emit(args, result, report.bench_kernels_table(result))
 

@@ -46,10 +46,10 @@ def _run(args, board, model, audio, out_dir, console):
 
     from hil.step.chain import stream_utterance
     from hil.profile.speech import profile_audio
-    from hil.targets import target_for
+    from hil.shell import board_session
 
     agreement = []
-    with target_for(board).session(args.url) as session, Progress(console=console, transient=True) as bar:
+    with board_session(args, board) as session, Progress(console=console, transient=True) as bar:
         task = bar.add_task(f"streaming on {board.name}", total=len(audio))
 
         def stream(pcm):
@@ -104,12 +104,14 @@ def cmd_profile(args) -> None:
 
 def add_profile_parser(subparsers) -> None:
     from hil.boards import DEFAULT_BOARD
+    from hil.shell import farm_option
 
     p = subparsers.add_parser(
         "profile", help="stream audio through a board's speech-enhancement chain: quality and cost"
     )
     p.add_argument("--board", default=DEFAULT_BOARD, help=f"board id from boards/ (default {DEFAULT_BOARD})")
     p.add_argument("--url", help="serial URL overriding the board's link: /dev/ttyACM0, socket://H:P, rfc2217://H:P")
+    farm_option(p)
     p.add_argument("--model", default="nsnet2-small", help="zoo name or int8 .tflite step model (default nsnet2-small)")
     p.add_argument("--audio", type=Path, required=True, metavar="DIR",
                    help="a folder DIR/<split>/noisy/*.wav [+ DIR/<split>/clean/*.wav]")  # fmt: skip

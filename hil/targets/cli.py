@@ -11,7 +11,7 @@ from hil import report
 from hil.boards import DEFAULT_BOARD, all_boards, get_board
 from hil.compile.compiler import load_model
 from hil.errors import FlashError
-from hil.shell import board_options, emit
+from hil.shell import board_options, board_session, emit
 from hil.targets import target_for
 from hil.targets.limits import image_report
 from hil.targets.qemu import Emulator
@@ -44,7 +44,7 @@ def cmd_flash(args) -> None:
 
 
 def cmd_info(args) -> None:
-    with target_for(get_board(args.board)).session(args.url) as session:
+    with board_session(args, get_board(args.board)) as session:
         info, model = session.info(), session.model_info()
     emit(args, dataclasses.asdict(info) | {"url": session.url, "model": model},
          report.info_table(info, session.url, model))  # fmt: skip
