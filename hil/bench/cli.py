@@ -25,12 +25,16 @@ def cmd_bench_models(args) -> None:
     from hil.bench.gallery import GALLERY
     from hil.bench.models import bench_models
     from hil.errors import ConfigError
+    from hil.farm.places import coordinator_address
 
     names = [n.strip() for n in args.models.split(",") if n.strip()] if args.models else list(GALLERY)
     unknown = [n for n in names if n not in GALLERY]
     if unknown or not names:
         raise ConfigError(f"--models: wanted names from {', '.join(GALLERY)}, got '{args.models}'")
-    result = bench_models(get_board(args.board), names, seed=args.seed, url=args.url)
+    board = get_board(args.board)
+    remote = args.url or coordinator_address(getattr(args, "farm", None))
+    opener = (lambda: board_session(args, board)) if remote else None  # a remote board is not flashed
+    result = bench_models(board, names, seed=args.seed, open_session=opener)
     emit(args, result, report.bench_models_table(result))
 
 
