@@ -95,5 +95,6 @@ def stream_command(name: str, payload: bytes) -> tuple[int, bytes]:
 
 
 def dsp_lib() -> ctypes.CDLL:
-    """The library, for calling the chain's stages (hil_sim_ln, hil_sim_analysis, ...) directly."""
+    """The library, for calling the chain's stages directly: hil_sim_chain picks the chain (nsNet2's until then),
+    then hil_sim_analysis, hil_sim_features, ..., and hil_sim_ln, hil_sim_exp."""
     return _lib()

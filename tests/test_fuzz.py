@@ -17,8 +17,9 @@ from hil.link.protocol import MAX_PAYLOAD, Cmd, Status
 from hil.paths import firmware_dir
 from hil.targets import firmware
 from tests.fuzz import firmware_seeds
-from tests.fuzz.firmware_seeds import Request, link_seeds, seeds_dir, stream_config, stream_model, structured, upload
+from tests.fuzz.firmware_seeds import Request, link_seeds, seeds_dir, structured, upload
 from tests.fuzz.slot_seeds import loader_slot_seeds
+from tests.fuzz.stream_seeds import stream_config, stream_model
 
 RUNS = 50_000  # a brief run on every test run; `make fuzz-long` runs for minutes
 LINK_SEEDS = link_seeds()
@@ -93,6 +94,15 @@ def test_stream_seed_streams_on_the_harness(fuzzer, tmp_path):
     assert any(cmd == Cmd.MODEL_INFO and r["head"].startswith("02") for cmd, r in ok)  # 2: loaded
     assert any(cmd == Cmd.STREAM_BEGIN for cmd, _ in ok)
     assert any(cmd == Cmd.STREAM_HOPS and r["len"] == "680" for cmd, r in ok)  # 2 hops of 340 B
+
+
+def test_chain_seed_streams_512_point_chains_on_the_harness(fuzzer, tmp_path):
+    """The stream-512 seed begins a 512/256 power-law stream and a 512/128 one, and both answer their hops with
+    the hop's samples (256: 532 B a hop, 128: 276 B)."""
+    trace = _trace(fuzzer, seeds_dir("link") / "stream-512", tmp_path)
+    ok = [(int(r["type"], 16) & 0x7F, r) for r in trace if r["event"] == "reply" and r["status"] == str(Status.OK)]
+    assert [r["head"][:4] for cmd, r in ok if cmd == Cmd.STREAM_BEGIN] == ["0700", "0e00"]  # 7 and 14 hops a request
+    assert [r["len"] for cmd, r in ok if cmd == Cmd.STREAM_HOPS] == [str(2 * 532), str(3 * 276)]
 
 
 def test_tensor_seed_stages_runs_and_reads_the_simulators_outputs_on_the_harness(fuzzer, tmp_path):

@@ -17,7 +17,7 @@ from hil.step.reference import run_tflm
 from hil.targets import target_for
 from hil.targets.limits import model_limits
 
-# where each model lives on the F446: blob + arena in the 105 KB model region, or the 384 KiB flash slot
+# where each model lives on the F446: blob + arena in the 102 KB model region, or the 384 KiB flash slot
 PLACEMENT = {"ds-cnn-kws": "ram", "resnet8-ic": "flash", "fc-ae-ad": "flash", "mobilenet-v1-vww": "flash",
              "tcn-causal": "ram"}  # fmt: skip
 

@@ -77,13 +77,14 @@ def cmd_profile(args) -> None:
     audio = _audio(args)  # every input and output is checked before the model is compiled or a board used
     name, tflite = resolve_tflite(args.model)
     out_dir = _outputs(args, name, board)
-    model = StreamModel.from_tflite(tflite)
+    model = StreamModel.from_tflite(tflite, name=name)  # on the chain the model names (hil.dsp.identity)
     fits = check_fits(model.compiled.model_bytes, model.compiled.arena_bytes, model_limits(board))
     console = Console(stderr=True)
     utts, counter, agreement = _run(args, board, model, audio, out_dir, console)
     report = {"model": name, "board": board.name, "audio": str(args.audio), "split": args.split,
-              "model_bytes": model.compiled.model_bytes, "arena_bytes": model.compiled.arena_bytes,
-              **aggregate(utts, board, counter), "fits": fits,
+              "chain": model.chain.to_dict(), "model_bytes": model.compiled.model_bytes,
+              "arena_bytes": model.compiled.arena_bytes, **aggregate(utts, board, counter, model.chain.hop),
+              "fits": fits,
               "per_utterance": [u.row() for u in utts], "enhanced_dir": str(out_dir / "enhanced")}  # fmt: skip
     if args.compare_host:
         report["host_agreement"] = {"max_abs_diff_lsb": max(agreement), "per_utterance": agreement,

@@ -29,8 +29,6 @@ from hil.link.protocol import MAX_PAYLOAD, TYPE_REPLY, Cmd, Status, reply_type
 from hil.paths import firmware_dir
 
 HARNESS_MODEL_REGION_BYTES = 8192  # fuzz_link.c's model_region
-HOP_BYTES = 320  # 160 int16 samples
-HOP_REPLY_BYTES = 340  # 5 u32 stage counts and 160 int16 samples
 
 
 @dataclass(frozen=True)
@@ -98,39 +96,6 @@ def _model_info(state: int) -> Request:
     return Request(Cmd.MODEL_INFO, head=bytes([state]))  # 2: loaded, 3: rejected
 
 
-def stream_model():
-    """A 161-bin stateless mask model (a 1x1 depthwise conv): 5,016 B, two MODEL_CHUNKs."""
-    from hil.compile import synth
-    from hil.compile.compiler import compile_graph
-
-    return compile_graph(synth.depthwise(1, 1, 161, k=(1, 1)))
-
-
-def stream_config(model, flags: int = 0) -> bytes:
-    from hil.dsp.config import StreamConfig
-
-    f, m = model.inputs[0], model.outputs[0]
-    config = StreamConfig(0, 0, 1.0 / f.scale, f.zero_point, m.scale, m.zero_point).pack()
-    return config[:3] + bytes([flags]) + config[4:]
-
-
-def _stream_seed() -> LinkSeed:
-    """Upload the stream model (complete, loaded), refuse a short config, start a stream, stream 2 hops,
-    restart it on the reference kernels, stream 1 hop."""
-    model = stream_model()
-    hops = (np.arange(2 * 160, dtype=np.int16) * 97).tobytes()
-    config = stream_config(model)
-    no_stream = Request(Cmd.STREAM_HOPS, hops[:HOP_BYTES], status=Status.STATE)
-    return structured(
-        *upload(model.blob), _model_info(2), no_stream,
-        Request(Cmd.STREAM_BEGIN, config[:-1], status=Status.BAD_ARG, head=b"\x01"), no_stream,
-        Request(Cmd.STREAM_BEGIN, config, head=struct.pack("<H", 12)),
-        Request(Cmd.STREAM_HOPS, hops, length=2 * HOP_REPLY_BYTES),
-        Request(Cmd.STREAM_BEGIN, stream_config(model, flags=1), head=struct.pack("<H", 12)),
-        Request(Cmd.STREAM_HOPS, hops[:HOP_BYTES], length=HOP_REPLY_BYTES),
-    )  # fmt: skip
-
-
 def _model_seed() -> LinkSeed:
     """Upload a 16-8 MLP, check it loaded, run it (optimized and reference kernels) and profile it."""
     from hil.compile import synth
@@ -190,6 +155,7 @@ def _raw_seed() -> LinkSeed:
 def link_seeds() -> dict[str, LinkSeed]:
     """fuzz_link's seeds by file name."""
     from tests.fuzz.slot_seeds import slot_link_seeds
+    from tests.fuzz.stream_seeds import stream_link_seeds
 
     source = bytes((i * 31 + 7) & 0xFF for i in range(300))
     unknown = Status.UNKNOWN_CMD
@@ -216,8 +182,8 @@ def link_seeds() -> dict[str, LinkSeed]:
         "not-a-request": structured(Request(0x55, status=unknown), Request(0xC1, status=unknown),
                                     Request(Cmd.NONE, status=unknown), Request(Cmd.ECHO, b"z")),
         "raw": _raw_seed(),
-        "stream": _stream_seed(),
         "tensors": _tensor_seed(),
+        **stream_link_seeds(),
         **slot_link_seeds(),
     }  # fmt: skip
 
