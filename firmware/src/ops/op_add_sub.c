@@ -8,7 +8,12 @@ typedef struct {
     hil_add_params_t q;
 } add_params_t;
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+HIL_EW_BINARY_EVAL(eval_add_s8, hil_add_s8)
+HIL_EW_BINARY_EVAL(eval_add_s16, hil_add_s16)
+HIL_EW_BINARY_EVAL(eval_sub_s8, hil_sub_s8)
+HIL_EW_BINARY_EVAL(eval_sub_s16, hil_sub_s16)
+
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const add_params_t *p = hil_op_params(m, op, sizeof(add_params_t));
     const hil_tensor_t *in1 = hil_op_tensor(m, op, 0), *in2 = hil_op_tensor(m, op, 1), *out = hil_op_output(m, op, 0);
@@ -29,32 +34,22 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-typedef void (*kernel_s8_t)(const int8_t *, const int8_t *, int8_t *, const hil_broadcast_t *,
-                            const hil_add_params_t *);
-typedef void (*kernel_s16_t)(const int16_t *, const int16_t *, int16_t *, const hil_broadcast_t *,
-                             const hil_add_params_t *);
-
-static hil_status_t run(const hil_model_t *m, const hil_op_t *op, kernel_s8_t s8, kernel_s16_t s16)
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s, hil_op_eval_t s8,
+                            hil_op_eval_t s16)
 {
     const add_params_t *p = hil_op_params(m, op, sizeof(add_params_t));
-    const hil_tensor_t *in1 = hil_op_tensor(m, op, 0), *in2 = hil_op_tensor(m, op, 1), *out = hil_op_output(m, op, 0);
-    if (out->dtype == HIL_DTYPE_INT8) {
-        s8(hil_tensor_data(m, in1), hil_tensor_data(m, in2), hil_tensor_data(m, out), &p->bc, &p->q);
-    } else {
-        s16(hil_tensor_data(m, in1), hil_tensor_data(m, in2), hil_tensor_data(m, out), &p->bc, &p->q);
-    }
-    return HIL_OK;
+    return hil_ew_binary_prepare(check(m, op), m, op, s, p, s8, s16);
 }
 
-static hil_status_t eval_add(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t prepare_add(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
-    return run(m, op, hil_add_s8, hil_add_s16);
+    return prepare(m, op, s, eval_add_s8, eval_add_s16);
 }
 
-static hil_status_t eval_sub(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t prepare_sub(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
-    return run(m, op, hil_sub_s8, hil_sub_s16);
+    return prepare(m, op, s, eval_sub_s8, eval_sub_s16);
 }
 
-HIL_OP_REGISTER(add, HIL_OP_ADD, prepare, eval_add);
-HIL_OP_REGISTER(sub, HIL_OP_SUB, prepare, eval_sub);
+HIL_OP_REGISTER(add, HIL_OP_ADD, prepare_add, hil_ew_binary_t);
+HIL_OP_REGISTER(sub, HIL_OP_SUB, prepare_sub, hil_ew_binary_t);

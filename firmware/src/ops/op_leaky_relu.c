@@ -31,7 +31,7 @@ static int table_ok(const leaky_relu_s8_params_t *p)
     return memcmp(out, p->table, sizeof(out)) == 0;
 }
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
     if (op->n_inputs != 1u || op->n_outputs != 1u || !hil_ew_is_q(in) || !hil_ew_all_dtype(m, op, in->dtype) ||
@@ -49,19 +49,20 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
                                                                                                     : HIL_ERR_BAD_MODEL;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+HIL_EW_UNARY_EVAL(eval_s16, hil_leaky_relu_s16)
+HIL_EW_UNARY_EVAL(eval_s8, hil_leaky_relu_s8)
+
+static void eval_lut(const hil_op_state_t *s)
 {
-    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
-    const hil_leaky_relu_params_t *p = params(m, op, in->dtype);
-    if (in->dtype == HIL_DTYPE_INT16) {
-        hil_leaky_relu_s16(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p);
-    } else if (m->use_reference) {
-        hil_leaky_relu_s8(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p);
-    } else {
-        const leaky_relu_s8_params_t *lut = (const leaky_relu_s8_params_t *)(const void *)p;
-        hil_lut_s8(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), lut->table);
-    }
-    return HIL_OK;
+    const hil_ew_unary_t *u = (const hil_ew_unary_t *)(const void *)s;
+    hil_lut_s8(u->in, u->out, u->n, ((const leaky_relu_s8_params_t *)u->params)->table);
 }
 
-HIL_OP_REGISTER(leaky_relu, HIL_OP_LEAKY_RELU, prepare, eval);
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
+{
+    const hil_tensor_t *in = hil_op_tensor(m, op, 0);
+    const void *p = in != NULL ? params(m, op, in->dtype) : NULL;
+    return hil_ew_unary_prepare(check(m, op), m, op, s, p, eval_lut, eval_s8, eval_s16);
+}
+
+HIL_OP_REGISTER(leaky_relu, HIL_OP_LEAKY_RELU, prepare, hil_ew_unary_t);

@@ -9,7 +9,7 @@ typedef struct {
     int32_t zero_point;     /* float input: the output zero point */
 } quantize_params_t;
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const quantize_params_t *p = hil_op_params(m, op, sizeof(quantize_params_t));
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
@@ -30,32 +30,40 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+static void eval_f32_s8(const hil_op_state_t *s)
 {
-    const quantize_params_t *p = hil_op_params(m, op, sizeof(quantize_params_t));
-    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
-    const void *x = hil_tensor_data(m, in);
-    void *y = hil_tensor_data(m, out);
-    const int32_t n = hil_tensor_elements(in);
-    const int out8 = out->dtype == HIL_DTYPE_INT8;
-    if (in->dtype == HIL_DTYPE_FLOAT32) {
-        if (out8) {
-            hil_quantize_f32_s8(x, y, n, p->scale, p->zero_point);
-        } else {
-            hil_quantize_f32_s16(x, y, n, p->scale, p->zero_point);
-        }
-    } else if (in->dtype == HIL_DTYPE_INT8) {
-        if (out8) {
-            hil_requantize_s8_s8(x, y, n, &p->q);
-        } else {
-            hil_requantize_s8_s16(x, y, n, &p->q);
-        }
-    } else if (out8) {
-        hil_requantize_s16_s8(x, y, n, &p->q);
-    } else {
-        hil_requantize_s16_s16(x, y, n, &p->q);
+    const hil_ew_unary_t *u = (const hil_ew_unary_t *)(const void *)s;
+    const quantize_params_t *p = u->params;
+    hil_quantize_f32_s8(u->in, u->out, u->n, p->scale, p->zero_point);
+}
+
+static void eval_f32_s16(const hil_op_state_t *s)
+{
+    const hil_ew_unary_t *u = (const hil_ew_unary_t *)(const void *)s;
+    const quantize_params_t *p = u->params;
+    hil_quantize_f32_s16(u->in, u->out, u->n, p->scale, p->zero_point);
+}
+
+HIL_EW_UNARY_EVAL(eval_s8_s8, hil_requantize_s8_s8)
+HIL_EW_UNARY_EVAL(eval_s8_s16, hil_requantize_s8_s16)
+HIL_EW_UNARY_EVAL(eval_s16_s8, hil_requantize_s16_s8)
+HIL_EW_UNARY_EVAL(eval_s16_s16, hil_requantize_s16_s16)
+
+/* [input: float32, int8, int16][output: int8, int16]; the record starts with the requantisation */
+static const hil_op_eval_t evals[3][2] = {
+    {eval_f32_s8, eval_f32_s16}, {eval_s8_s8, eval_s8_s16}, {eval_s16_s8, eval_s16_s16}};
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
+{
+    hil_status_t st = check(m, op);
+    if (st != HIL_OK) {
+        return st;
     }
+    const uint8_t in = hil_op_tensor(m, op, 0)->dtype, out = hil_op_output(m, op, 0)->dtype;
+    hil_ew_unary_init(s, m, op, hil_op_params(m, op, sizeof(quantize_params_t)));
+    const hil_op_eval_t eval = evals[in == HIL_DTYPE_FLOAT32 ? 0 : (in == HIL_DTYPE_INT8 ? 1 : 2)][out != HIL_DTYPE_INT8];
+    hil_op_set_eval(s, eval, eval);
     return HIL_OK;
 }
 
-HIL_OP_REGISTER(quantize, HIL_OP_QUANTIZE, prepare, eval);
+HIL_OP_REGISTER(quantize, HIL_OP_QUANTIZE, prepare, hil_ew_unary_t);

@@ -10,7 +10,7 @@ static int requant_ok(const hil_requant_params_t *q, uint8_t in_dtype, uint8_t o
            hil_ew_mult_ok(q->multiplier, q->shift) && hil_ew_act_ok(q->act_min, q->act_max, out_dtype);
 }
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const hil_requant_params_t *p = hil_op_params(m, op, sizeof(hil_requant_params_t));
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
@@ -22,16 +22,13 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+HIL_EW_UNARY_EVAL(eval_s8, hil_requantize_s8_s8)
+HIL_EW_UNARY_EVAL(eval_s16, hil_requantize_s16_s16)
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
     const hil_requant_params_t *p = hil_op_params(m, op, sizeof(hil_requant_params_t));
-    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
-    if (in->dtype == HIL_DTYPE_INT8) {
-        hil_requantize_s8_s8(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p);
-    } else {
-        hil_requantize_s16_s16(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p);
-    }
-    return HIL_OK;
+    return hil_ew_unary_prepare(check(m, op), m, op, s, p, eval_s8, eval_s8, eval_s16);
 }
 
-HIL_OP_REGISTER(relu, HIL_OP_RELU, prepare, eval);
+HIL_OP_REGISTER(relu, HIL_OP_RELU, prepare, hil_ew_unary_t);

@@ -3,7 +3,12 @@
  * Parameters: hil/compile/ops/activations.py. */
 #include "elementwise_ops.h"
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+HIL_EW_UNARY_EVAL(eval_logistic_s8, hil_logistic_s8)
+HIL_EW_UNARY_EVAL(eval_logistic_s16, hil_logistic_s16)
+HIL_EW_UNARY_EVAL(eval_tanh_s8, hil_tanh_s8)
+HIL_EW_UNARY_EVAL(eval_tanh_s16, hil_tanh_s16)
+
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const hil_sigmoid_params_t *p = hil_op_params(m, op, sizeof(hil_sigmoid_params_t));
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
@@ -24,30 +29,22 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-typedef void (*kernel_s8_t)(const int8_t *, int8_t *, int32_t, const hil_sigmoid_params_t *);
-typedef void (*kernel_s16_t)(const int16_t *, int16_t *, int32_t, const hil_sigmoid_params_t *);
-
-static hil_status_t run(const hil_model_t *m, const hil_op_t *op, kernel_s8_t s8, kernel_s16_t s16)
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s, hil_op_eval_t s8,
+                            hil_op_eval_t s16)
 {
     const hil_sigmoid_params_t *p = hil_op_params(m, op, sizeof(hil_sigmoid_params_t));
-    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
-    if (in->dtype == HIL_DTYPE_INT8) {
-        s8(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p);
-    } else {
-        s16(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p);
-    }
-    return HIL_OK;
+    return hil_ew_unary_prepare(check(m, op), m, op, s, p, s8, s8, s16);
 }
 
-static hil_status_t eval_logistic(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t prepare_logistic(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
-    return run(m, op, hil_logistic_s8, hil_logistic_s16);
+    return prepare(m, op, s, eval_logistic_s8, eval_logistic_s16);
 }
 
-static hil_status_t eval_tanh(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t prepare_tanh(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
-    return run(m, op, hil_tanh_s8, hil_tanh_s16);
+    return prepare(m, op, s, eval_tanh_s8, eval_tanh_s16);
 }
 
-HIL_OP_REGISTER(logistic, HIL_OP_LOGISTIC, prepare, eval_logistic);
-HIL_OP_REGISTER(tanh, HIL_OP_TANH, prepare, eval_tanh);
+HIL_OP_REGISTER(logistic, HIL_OP_LOGISTIC, prepare_logistic, hil_ew_unary_t);
+HIL_OP_REGISTER(tanh, HIL_OP_TANH, prepare_tanh, hil_ew_unary_t);
