@@ -193,7 +193,7 @@ def loader_graphs() -> dict:
     from hil.compile import synth
     from hil.compile import synth_mpgru as mp_synth
     from hil.mpgru.genome import OPERATORS
-    from tests.graphs import layer_graphs
+    from tests.graphs import fast_path_graphs, layer_graphs
 
     genome = tuple(int(b) for b in np.random.default_rng(5).integers(2, 9, len(OPERATORS)))
     return {
@@ -213,6 +213,7 @@ def loader_graphs() -> dict:
         "pad-1x5x4x3": synth.pad((1, 5, 4, 3), [(1, 0), (1, 2), (0, 1), (2, 0)]),
         "padv2-int16-1x6x5": synth.pad((1, 6, 5), [(0, 0), (3, 0), (1, 1)], "int16", -1234),
         **{f"{name}-{dtype}": g for dtype in ("int8", "int16") for name, g in layer_graphs(dtype).items()},
+        **fast_path_graphs(),
     }
 
 

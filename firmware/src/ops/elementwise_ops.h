@@ -6,7 +6,9 @@
 #define HIL_ELEMENTWISE_OPS_H
 
 #include <stdint.h>
+#include <string.h>
 
+#include "hil/kernels_activation.h"
 #include "hil/kernels_elementwise.h"
 #include "hil/op.h"
 
@@ -102,6 +104,15 @@ static inline int hil_ew_count_ok(const int32_t *dims, int64_t n)
         }
     }
     return total == n;
+}
+
+/* A requantisation (RELU, QUANTIZE) between an input and an output dtype: zero points and clamp in range,
+ * a multiplier and shift hil_requantize takes. */
+static inline int hil_ew_requant_ok(const hil_requant_params_t *q, uint8_t in_dtype, uint8_t out_dtype)
+{
+    return hil_ew_in_range(q->input_zero_point, hil_ew_qmin(in_dtype), hil_ew_qmax(in_dtype)) &&
+           hil_ew_in_range(q->output_offset, hil_ew_qmin(out_dtype), hil_ew_qmax(out_dtype)) &&
+           hil_ew_mult_ok(q->multiplier, q->shift) && hil_ew_act_ok(q->act_min, q->act_max, out_dtype);
 }
 
 /* A broadcast walk that covers out and stays inside both inputs. */
@@ -258,6 +269,37 @@ static inline hil_status_t hil_ew_binary_prepare(hil_status_t checked, const hil
         const hil_ew_unary_t *u = (const hil_ew_unary_t *)(const void *)s;                                     \
         KERNEL(u->in, u->out, u->n, u->params);                                                                \
     }
+
+/* An eval that looks every int8 element up in the 256-entry table (outputs
+ * for inputs -128..127) that follows a record of RECORD_BYTES in the blob. */
+#define HIL_EW_LUT_EVAL(name, RECORD_BYTES)                                                                     \
+    static void name(const hil_op_state_t *s)                                                                  \
+    {                                                                                                          \
+        const hil_ew_unary_t *u = (const hil_ew_unary_t *)(const void *)s;                                     \
+        hil_lut_s8(u->in, u->out, u->n, (const int8_t *)u->params + (RECORD_BYTES));                           \
+    }
+
+/* The record of a one-input op whose int8 record is followed by its 256-entry table, or NULL. */
+static inline const void *hil_ew_record_with_table(const hil_model_t *m, const hil_op_t *op, size_t record_bytes)
+{
+    const hil_tensor_t *in = hil_op_tensor(m, op, 0);
+    return hil_op_params(m, op, record_bytes + (in != NULL && in->dtype == HIL_DTYPE_INT8 ? 256u : 0u));
+}
+
+/* Prepare: 1 if `table` holds what the eval `ref` (the op's reference
+ * kernel, on a hil_ew_unary_t) makes of the inputs -128..127 under `params`:
+ * an optimised path that looks them up gives the reference's bytes whatever
+ * the blob says. */
+static inline int hil_ew_table_ok(const int8_t *table, hil_op_eval_t ref, const void *params)
+{
+    int8_t in[256], out[256];
+    for (int32_t i = 0; i < 256; i++) {
+        in[i] = (int8_t)(i - 128);
+    }
+    hil_ew_unary_t u = {.in = in, .out = out, .n = 256, .params = params};
+    ref(&u.head);
+    return memcmp(out, table, sizeof(out)) == 0;
+}
 
 /* An eval that runs KERNEL(in, out, params) on a hil_ew_unary_t (the reductions). */
 #define HIL_EW_WALK_EVAL(name, KERNEL)                                                                          \
