@@ -321,6 +321,11 @@ hil_status_t hil_runtime_run(uint8_t flags, uint32_t *cycles)
     return HIL_OK;
 }
 
+int hil_runtime_op_optimised(uint32_t i)
+{
+    return loaded && i < model.header->n_ops && states[i]->eval[0] != states[i]->eval[1];
+}
+
 hil_status_t hil_runtime_profile(uint8_t *out, size_t out_cap, size_t *out_len)
 {
     *out_len = 0;
