@@ -46,6 +46,7 @@ CASES = [
     ("mul int8", "1024", lambda: synth.binary("MUL", (1, 1024), (1, 1024))),
     ("add int8", "64x16 + per-channel 16", lambda: synth.binary("ADD", (1, 64, 16), (16,))),
     ("mul int8", "64x16 * per-channel 16", lambda: synth.binary("MUL", (1, 64, 16), (16,))),
+    ("add int8", "1024 + scalar", lambda: synth.binary("ADD", (1, 1024), (1,))),
     ("per-op cost", "64 x RESHAPE (aliased)", lambda: synth.chain("RESHAPE", 64)),
     ("per-op cost", "64 x ADD of 1 element", lambda: synth.chain("ADD", 64)),
 ]

@@ -142,19 +142,27 @@ static inline int32_t hil_m4_twice(int32_t x, int j, const hil_add_m4_t *f)
 
 /* A row along which one input stays put (a scalar, or a column, broadcast):
  * its term is worked out once, and twice the raw result is k + sign g(x) of
- * the input that moves. SUB: 1 for a difference. */
+ * the input that moves, g its A or B form. SUB: 1 for a difference. */
 static inline void hil_add_row_held_m4(const int8_t *p1, const int8_t *p2, int8_t *o, int32_t n, int32_t s1,
                                        int32_t s2, const hil_add_m4_t *f, int32_t sub)
 {
     const int moving = s1 == 0;
     const int32_t step = moving ? s2 : s1, held = hil_m4_twice(moving ? *p1 : *p2, !moving, f);
     const int32_t sign = moving && sub ? -1 : 1, k = moving || !sub ? held : -held;
-    const int8_t *pm = moving ? p2 : p1;
+    const int8_t *pm = moving ? p2 : p1, *const end = pm + n * step;
     const int32_t mo = f->out_multiplier, ro = f->out_round, eo = f->out_exponent;
     const int32_t lo = f->p->act_min, hi = f->p->act_max;
-    for (int32_t i = 0; i < n; i++, pm += step) {
-        const int32_t t = k + sign * hil_m4_twice(*pm, moving, f);
-        o[i] = hil_m4_clamp(hil_m4_requant(t, mo, ro, -1, eo), lo, hi);
+    if (f->mode != 2 && moving != f->mode) { /* B moves */
+        const int32_t offb = f->offset_b, mb = f->multiplier_b, rb = f->round_b, eb = f->exponent_b;
+        for (; pm != end; pm += step) {
+            const int32_t v = 2 * hil_m4_requant((int32_t)((uint32_t)(*pm + offb) << 21), mb, rb, -1, eb);
+            *o++ = hil_m4_clamp(hil_m4_requant(k + sign * v, mo, ro, -1, eo), lo, hi);
+        }
+        return;
+    }
+    const int32_t ka = k + sign * (f->mode == 2 && moving ? f->k_b : f->k_a); /* an A moves */
+    for (; pm != end; pm += step) {
+        *o++ = hil_m4_clamp(hil_m4_requant(ka + sign * (int32_t)((uint32_t)*pm << 20), mo, ro, -1, eo), lo, hi);
     }
 }
 

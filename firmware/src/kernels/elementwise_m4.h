@@ -69,11 +69,16 @@ static inline int8_t hil_m4_clamp(int32_t y, int32_t lo, int32_t hi)
 }
 
 /* Walk bc a row at a time: ROW(p1, p2, o, n, s1, s2, ARG) gets n output
- * elements from o on, their inputs from p1 and p2 on, stepping by s1 and s2. */
+ * elements from o on, their inputs from p1 and p2 on, stepping by s1 and s2.
+ * A walk of one row (tensors of one shape) is that row alone. */
 #define HIL_M4_BROADCAST_ROWS(bc, in1, in2, out, ROW, ARG)                                                    \
     do {                                                                                                      \
         int8_t *o_ = (out);                                                                                   \
         const int32_t n_ = (bc)->dims[3], s1_ = (bc)->in1_strides[3], s2_ = (bc)->in2_strides[3];            \
+        if ((bc)->dims[0] * (bc)->dims[1] * (bc)->dims[2] == 1) {                                             \
+            ROW((in1), (in2), o_, n_, s1_, s2_, ARG);                                                         \
+            break;                                                                                            \
+        }                                                                                                     \
         for (int32_t i0 = 0; i0 < (bc)->dims[0]; i0++) {                                                      \
             for (int32_t i1 = 0; i1 < (bc)->dims[1]; i1++) {                                                  \
                 for (int32_t i2 = 0; i2 < (bc)->dims[2]; i2++, o_ += n_) {                                    \
