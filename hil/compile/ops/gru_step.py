@@ -45,8 +45,8 @@ def _elements(g: Graph, t: int) -> int:
 
 
 def _fc_record(op: Op, fc: Op, g: Graph, data: DataWriter, depth: int, units: int) -> bytes:
-    weights = g.tensors[fc.inputs[1]]
     need(fc, g, fc.inputs[0], ("int8",))
+    weights = need(fc, g, fc.inputs[1], ("int8",), const=True)
     if weights.shape != (units, depth) or _elements(g, fc.inputs[0]) != depth or _elements(g, fc.outputs[0]) != units:
         raise ModelError(f"{op.where()}: {fc.where()} maps {_elements(g, fc.inputs[0])} values through weights "
                          f"{list(weights.shape)}; the cell wants [{units}, {depth}]")  # fmt: skip
