@@ -15,6 +15,7 @@ from hil.compile.tflite import Graph
 SIGMOID_Q = (1.0 / 256, -128)  # what TFLM requires of int8 LOGISTIC's output
 TANH_Q = (1.0 / 128, 0)
 X_RMS = 0.05 * 74  # a uniform int8 input at scale 0.05
+W_RMS = 73 * 0.011  # synth's weights: uniform in +-127 at per-channel scales 0.002..0.02
 
 
 class _Cell:
@@ -34,7 +35,7 @@ class _Cell:
         """A FULLY_CONNECTED of x; its output scale fits about three standard deviations."""
         depth = self.b.tensors[x].shape[-1]
         w = self.b.weights(f"{name}/w", (self.n, depth), 0)
-        out = self.act(name, 3 * rms * 73 * 0.011 * np.sqrt(depth) / 127)
+        out = self.act(name, 3 * rms * W_RMS * np.sqrt(depth) / 127)
         b = self.b.bias(f"{name}/b", self.n) if bias else -1
         self.b.op("FULLY_CONNECTED", [x, w, b], [out], _fc_options(False))
         return out
@@ -51,8 +52,8 @@ class _Cell:
         self.b.op("RESHAPE", [t, shape], [out], options)
         return out
 
-    def binary(self, kind: str, a: int, b: int, name: str, scale: float, q=None) -> int:
-        out = self.act(name, scale, q)
+    def binary(self, kind: str, a: int, b: int, name: str, scale: float) -> int:
+        out = self.act(name, scale)
         options = getattr(schema, f"{kind.title()}OptionsT")()
         self.b.op(kind, [a, b], [out], options)
         return out
