@@ -176,6 +176,7 @@ def small_graphs() -> dict[str, Graph]:
     """One small graph per op family the compiler encodes (a few KB each as .tflite)."""
     from hil.compile.synth import conv2d, depthwise, pad, pool2d
     from hil.compile import synth_mpgru as mp
+    from hil.compile.synth_gru import gru_step
     from hil.mpgru.genome import uniform_genome
 
     return {
@@ -185,6 +186,7 @@ def small_graphs() -> dict[str, Graph]:
         "conv": conv2d(4, 4, 2, 3, k=(3, 3)),
         "depthwise": depthwise(1, 6, 4),
         "mp_gru": mp.mp_graph(mp.random_layer(4, 4, uniform_genome(4))),
+        "gru_step": gru_step(4, (3, 2), (True, False)),  # fused into GRU_STEP_S8 ops
         "average_pool": pool2d(5, 6, 4, k=(3, 3), same=True, activation=1),
         "max_pool": pool2d(5, 6, 4, k=(2, 3), stride=(1, 2), kind="MAX_POOL_2D"),
         "pad": pad((1, 4, 3), [(0, 0), (1, 2), (2, 0)], value=-3),

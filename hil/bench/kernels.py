@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from hil.compile import synth
+from hil.compile import synth, synth_gru
 from hil.compile.compiler import compile_graph
 from hil.errors import HilError
 from hil.link.session import Session
@@ -26,6 +26,7 @@ CASES = [
     ("fully_connected", "161x64", lambda: synth.mlp((161, 64))),
     ("fully_connected", "256x256", lambda: synth.mlp((256, 256))),
     ("fully_connected", "400x161", lambda: synth.mlp((400, 161))),
+    ("gru_step (fused cell)", "56->56", lambda: synth_gru.gru_step(56, (56,))),  # nsnet2-small's cells' size
     ("conv_2d 1x1", "16px 64->128", lambda: synth.conv2d(1, 16, 64, 128)),
     ("conv_2d 1x1", "24px 128->128", lambda: synth.conv2d(1, 24, 128, 128)),
     ("conv_2d 3x3", "8x8 16->32", lambda: synth.conv2d(8, 8, 16, 32, k=(3, 3))),

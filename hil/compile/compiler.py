@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from hil.compile import planner
+from hil.compile.fuse import fuse as fuse_cells
 from hil.compile.io import IoSpec
 from hil.compile.graph_check import check_graph
 from hil.compile.blob import (HEADER, LOC_ARENA, LOC_BLOB, NONE_INDEX, U32_MAX, OpRecord, TensorRecord, read_blob,
@@ -123,19 +124,22 @@ class _Layout:
         return i
 
 
-def compile_graph(graph: Graph) -> CompiledModel:
+def compile_graph(graph: Graph, fuse: bool = True) -> CompiledModel:
+    """The blob of a graph; with fuse, GRU cells run as one op each (hil.compile.fuse)."""
     check_graph(graph)
+    if fuse:
+        graph = fuse_cells(graph)
     data = DataWriter(HEADER.size)
     layout = _Layout(graph, data)
     n_ops = len(graph.ops)
     inputs = [layout.ref(t, -1, True) for t in graph.inputs]
     op_records, ops_report = [], []
-    for op in graph.ops:
+    for at, op in enumerate(graph.ops):  # lifetimes by position: a fused graph's ops keep their node numbers
         spec: OpSpec = encoder_for(op)(op, graph, data)
-        ins = [layout.ref(t, op.index, False) for t in spec.inputs]
+        ins = [layout.ref(t, at, False) for t in spec.inputs]
         if spec.scratch_bytes:
-            ins.append(layout.scratch(spec.scratch_bytes, op.index))
-        outs = [layout.ref(t, op.index, True) for t in spec.outputs]
+            ins.append(layout.scratch(spec.scratch_bytes, at))
+        outs = [layout.ref(t, at, True) for t in spec.outputs]
         if spec.alias_output and layout.records[ins[0]].location == LOC_ARENA:
             layout.alias[outs[0]] = ins[0]
         io_offset = data.add(struct.pack(f"<{len(ins) + len(outs)}H", *ins, *outs))
@@ -163,8 +167,8 @@ def compile_graph(graph: Graph) -> CompiledModel:
                          graph.source, activation_bytes, state_bytes(op_records))  # fmt: skip
 
 
-def compile_tflite(source: bytes | Path | str) -> CompiledModel:
-    return compile_graph(read_tflite(source))
+def compile_tflite(source: bytes | Path | str, fuse: bool = True) -> CompiledModel:
+    return compile_graph(read_tflite(source), fuse)
 
 
 def from_blob(blob: bytes, label: str = "<blob>") -> CompiledModel:

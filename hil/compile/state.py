@@ -43,6 +43,7 @@ STATE_BYTES: dict[int, tuple[int, int]] = {
     OpCode.UNPACK: (16, 4),
     OpCode.RESIZE_NEAREST_NEIGHBOR: (24, 0),
     OpCode.REDUCE_MAX: (24, 0),
+    OpCode.GRU_STEP_S8: (280, 0),
 }
 
 

@@ -107,3 +107,14 @@ def sigmoid_table_s8(kind: str, zero_point: int, radius: int, multiplier: int, s
     y = np.clip(rounding_divide(fp(requantize(inside, multiplier, shift), 4), 31 - bits) + offset, -128, 127)
     y = np.where(x <= -radius, -128, np.where(x >= radius, 127, y))
     return y.astype(np.int8)
+
+
+def logistic_table(params: tuple[int, int, int, int]) -> np.ndarray:
+    """int8 LOGISTIC's outputs for inputs -128..127; params (input zero point, input range radius,
+    multiplier, shift) as hil/compile/ops/activations.py computes them (TFLM's Prepare)."""
+    return sigmoid_table_s8("LOGISTIC", *params)
+
+
+def tanh_table(params: tuple[int, int, int, int]) -> np.ndarray:
+    """int8 TANH's outputs for inputs -128..127 (params as for logistic_table)."""
+    return sigmoid_table_s8("TANH", *params)
