@@ -15,6 +15,9 @@ $(STAMP_PY): pyproject.toml $(STAMP_SYS)
 	[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[dev]'
+	# labgrid needs its fork of pyserial (pyserial-labgrid); PlatformIO pins pyserial itself, so pip installs
+	# both and they share the `serial` module: lay the fork's files last
+	$(VENV)/bin/pip install -q --force-reinstall --no-deps pyserial-labgrid==3.5.0.2
 	touch $@
 
 firmware: setup

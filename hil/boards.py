@@ -33,11 +33,17 @@ class Firmware(_Record):
     # RAM the firmware sets aside for a model (blob + arena) where the port fixes it in C (hal/<port>/);
     # absent, it is read from the built image (its _model_start/_model_end symbols)
     model_region_bytes: Optional[int] = Field(default=None, gt=0, le=2**40)
+    # the flash slot a model may be kept in (hil/slot.h) on such a port (absent: none); where the image defines
+    # the region, it defines the slot too (its _slot_start/_slot_end symbols)
+    model_slot_bytes: Optional[int] = Field(default=None, gt=0, le=2**40)
 
     @model_validator(mode="after")
     def _region_known(self) -> "Firmware":
         if self.model_region_bytes is None and not self.make_target:
             raise ValueError("firmware needs model_region_bytes unless make_target builds an image that says it")
+        if self.model_slot_bytes is not None and self.model_region_bytes is None:
+            raise ValueError("model_slot_bytes goes with model_region_bytes: an image that defines its region "
+                             "defines its slot")  # fmt: skip
         return self
 
 
@@ -46,6 +52,20 @@ class Link(_Record):
     baud: Optional[int] = Field(default=None, gt=0, le=10**8)
     usb_vid: Optional[int] = Field(default=None, ge=0, le=0xFFFF)
     usb_pid: Optional[int] = Field(default=None, ge=0, le=0xFFFF)
+
+
+class Probe(_Record):
+    """The debug probe that writes the model slot of a real board, sector by sector, leaving the firmware:
+    tool is a key of hil.targets.physical.PROBE_COMMANDS; config, openocd's board script."""
+
+    tool: Literal["openocd", "st-flash"]
+    config: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _config_known(self) -> "Probe":
+        if self.tool == "openocd" and not self.config:
+            raise ValueError("openocd needs its board script in 'config' (e.g. board/st_nucleo_f4.cfg)")
+        return self
 
 
 class Emulator(_Record):
@@ -82,6 +102,7 @@ class Board(_Record):
     link: Link
     emulator: Optional[Emulator] = None
     energy: Optional[Energy] = None
+    probe: Optional[Probe] = None
 
     @model_validator(mode="after")
     def _kind_fits(self) -> "Board":
@@ -166,3 +187,16 @@ def get_board(name: str, directory: Optional[Path] = None) -> Board:
     if name not in boards:
         raise ConfigError(f"unknown board '{name}': wanted one of {', '.join(sorted(boards))}")
     return boards[name]
+
+
+def board_counts(spec: str, option: str = "--boards") -> list[tuple[Board, int]]:
+    """`qemu-f446:4` or `qemu-f446:2,nucleo-f446` (a missing count is 1): each board type with how many."""
+    out = []
+    for part in (p.strip() for p in spec.split(",")):
+        name, _, count = part.partition(":")
+        if not count:
+            count = "1"
+        if not count.isdigit() or not 1 <= int(count) <= 64:
+            raise ConfigError(f"{option}: wanted ID:N with N from 1 to 64, got '{_clip(part)}'")
+        out.append((get_board(name), int(count)))
+    return out

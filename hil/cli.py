@@ -14,6 +14,8 @@ from hil.bench.cli import add_bench_parser
 from hil.compile.cli import add_compile_parser
 from hil.convert.cli import add_convert_parser
 from hil.errors import HilError
+from hil.farm.cli import add_farm_parser
+from hil.nightly.cli import add_nightly_parser
 from hil.profile.cli import add_profile_parser
 from hil.run.cli import add_run_parser
 from hil.search.cli import add_search_parser
@@ -27,12 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     add_board_parsers(sub)
     for add in (add_convert_parser, add_data_parser, add_search_parser, add_profile_parser, add_train_parser,
-                add_compile_parser, add_run_parser, add_bench_parser):  # fmt: skip
+                add_compile_parser, add_run_parser, add_bench_parser, add_farm_parser,
+                add_nightly_parser):  # fmt: skip
         add(sub)
     return parser
 
 
-_TF_COMMANDS = {"convert", "search", "train", "profile"}
+_TF_COMMANDS = {"convert", "search", "train", "profile", "bench models"}  # commands that convert with TensorFlow
 
 
 def _import_tensorflow_quietly() -> None:
@@ -60,7 +63,8 @@ def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ chatter is not the user's business
     args = build_parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    if getattr(args, "command", None) in _TF_COMMANDS:
+    command = " ".join(filter(None, (getattr(args, "command", None), getattr(args, "bench", None))))
+    if command in _TF_COMMANDS or getattr(args, "command", None) in _TF_COMMANDS:
         _import_tensorflow_quietly()
     try:
         args.func(args)

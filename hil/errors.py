@@ -48,3 +48,7 @@ class ModelError(HilError):
 
 class BudgetError(HilError):
     """A model or configuration does not fit the board or the budget it was given."""
+
+
+class FarmError(HilError):
+    """The board farm failed or has no place that fits: coordinator, exporter, place or reservation."""

@@ -1,4 +1,4 @@
-"""Where the repository's data lives (boards/, firmware/, models/)."""
+"""Where the repository's data lives (boards/, firmware/, models/), and hil's cache."""
 
 import os
 from pathlib import Path
@@ -16,3 +16,13 @@ def boards_dir() -> Path:
 
 def firmware_dir() -> Path:
     return repo_root() / "firmware"
+
+
+def cache_dir() -> Path:
+    """What hil keeps between runs (converted models, slot images); HIL_CACHE overrides ~/.cache/hil."""
+    return Path(os.environ.get("HIL_CACHE") or Path.home() / ".cache" / "hil")
+
+
+def slots_dir() -> Path:
+    """The flash slot images of emulated and host boards, one file per board; HIL_SLOTS overrides <cache>/slots."""
+    return Path(os.environ.get("HIL_SLOTS") or cache_dir() / "slots")

@@ -24,7 +24,18 @@ def boards_table(rows: list[dict]) -> Table:
     return table
 
 
-def info_table(info: BoardInfo, url: str) -> Table:
+def _model_rows(model: dict) -> list[tuple[str, str]]:
+    """What MODEL_INFO says: the current model and the flash slot (hil.link.slot)."""
+    slot = model["slot"]
+    current = f"{model['state']}" + (f", {model['size_bytes']:,} B in {model['in']}, CRC-32 {model['crc32']:08x}"
+                                     if model["state"] == "loaded" else "")  # fmt: skip
+    held = f"{slot['state']}" + (f": {slot['size_bytes']:,} B, CRC-32 {slot['crc32']:08x}" if slot["size_bytes"] else "")
+    if slot["state"] == "bad":
+        held += f" ({slot['status']}; never run)"
+    return [("model", current), ("model_slot", held), ("model_slot_bytes", _size(slot["slot_bytes"]))]
+
+
+def info_table(info: BoardInfo, url: str, model: dict | None = None) -> Table:
     table = Table(title=f"hil info: {info.board_id} on {url}", show_header=False)
     table.add_column("field", style="bold")
     table.add_column("value")
@@ -40,6 +51,7 @@ def info_table(info: BoardInfo, url: str) -> Table:
         ("max_payload_bytes", f"{info.max_payload_bytes:,}"),
         ("reset_cause", info.reset_cause),
     ]
+    rows += _model_rows(model) if model else []
     rows += [(k, f"{v:,}") for k, v in (info.stats or {}).items()]
     for k, v in rows:
         table.add_row(k, str(v))
@@ -67,11 +79,23 @@ def print_table(table: Table) -> None:
     Console(width=None if sys.stdout.isatty() else 120).print(table)
 
 
+def rows_table(title: str, rows: list[dict], columns: list[str]) -> Table:
+    """Any list of flat rows (farm places, checks, nightly figures) as a table of `columns`."""
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(*(str(r.get(col, "")) for col in columns))
+    return table
+
+
 def compile_table(report: dict) -> Table:
     table = Table(title=f"hil compile: {report['source']} for {report['board']}",
-                  caption=f"model {report['model_bytes']:,} B (flash free {report['flash_free_bytes']:,} B); "
-                  f"arena {report['arena_bytes']:,} B (activations {report['activation_bytes']:,} B + kernel scratch); RAM {report['ram_needed_bytes']:,} of "
-                  f"{report['model_ram_bytes']:,} B; {report['macs']:,} MACs")  # fmt: skip
+                  caption=f"model {report['model_bytes']:,} B, arena {report['arena_bytes']:,} B (activations "
+                  f"{report['activation_bytes']:,} B + kernel scratch + op state {report['state_bytes']:,} B); "
+                  f"lives in {report['placement']}: RAM "
+                  f"{report['ram_needed_bytes']:,} of {report['model_ram_bytes']:,} B, flash "
+                  f"{report['flash_needed_bytes']:,} of {report['slot_bytes']:,} B (slot); {report['macs']:,} MACs")  # fmt: skip
     for col in ("#", "op", "MACs"):
         table.add_column(col, justify="right" if col != "op" else "left")
     for op in report["ops"]:
@@ -90,7 +114,8 @@ def run_table(figures: dict) -> Table:
                   caption=f"counter {figures['counter']} ({unit}); {figures['inferences']} inferences; per inference "
                   f"mean {c['mean']:,.0f} min {c['min']:,} max {c['max']:,}; model {figures['model_bytes']:,} B, "
                   f"arena {figures['arena_bytes']:,} B; "
-                  + (f"uploaded in {figures['upload_s']} s" if figures["uploaded"] else "model already on board"))
+                  + (f"uploaded in {figures['upload_s']} s" if figures["uploaded"]
+                     else f"model already on board ({figures.get('model_in', 'ram')})"))  # fmt: skip
     for col in ("#", "op", unit, "MACs", f"MACs/{unit.rstrip('s')}"):
         table.add_column(col, justify="right" if col != "op" else "left")
     for op in figures.get("ops", []):
@@ -104,11 +129,34 @@ def bench_kernels_table(result: dict) -> Table:
     per = unit.rstrip("s")
     table = Table(title=f"hil bench kernels: {result['board']}",
                   caption=f"counter {result['counter']}: one count = one {per}; reference and optimized outputs "
-                  "are identical for every row")  # fmt: skip
+                  f"are identical for every row; where there are no MACs, /el is {unit} per output element and /op "
+                  f"{unit} per op of a whole run")  # fmt: skip
     for col in ("kernel", "shape", "MACs", f"ref {unit}", f"ref MACs/{per}", f"opt {unit}", f"opt MACs/{per}"):
         table.add_column(col, justify="left" if col in ("kernel", "shape") else "right")
     for r in result["kernels"]:
-        ref, opt = r["reference"], r["optimized"]
-        table.add_row(r["kernel"], r["shape"], f"{r['macs']:,}", f"{ref['count']:,}", f"{ref['macs_per_count']:.3f}",
-                      f"{opt['count']:,}", f"{opt['macs_per_count']:.3f}")  # fmt: skip
+        cells = [r["kernel"], r["shape"], f"{r['macs']:,}" if r["macs"] else "-"]
+        for impl in (r["reference"], r["optimized"]):
+            per_what = "/op" if r.get("per") == "op" else "/el"
+            rate = f"{impl['macs_per_count']:.3f}" if r["macs"] else f"{impl['count_per_element']:.1f}{per_what}"
+            cells += [f"{impl['count']:,}", rate]
+        table.add_row(*cells)
+    return table
+
+
+def bench_models_table(result: dict) -> Table:
+    counter = result["counter"] if isinstance(result["counter"], str) else "/".join(result["counter"]) or "-"
+    unit = COUNTER_UNITS.get(counter, "counts")
+    per = unit.rstrip("s")
+    table = Table(title=f"hil bench models: {result['board']}",
+                  caption=f"counter {counter}: one count = one {per}; mean of a few seeded random inputs; "
+                  "placement: ram (uploaded) or flash (the model slot)")  # fmt: skip
+    for col in ("model", "placement", "MACs", f"{unit}/inference", f"MACs/{per}", "model bytes", "arena bytes"):
+        table.add_column(col, justify="left" if col in ("model", "placement") else "right")
+    for r in result["models"]:
+        if not r["fits"]:
+            table.add_row(r["model"], "does not fit", f"{r['macs']:,}", "-", "-", f"{r['model_bytes']:,}",
+                          f"{r['arena_bytes']:,}")  # fmt: skip
+            continue
+        table.add_row(r["model"], r["placement"], f"{r['macs']:,}", f"{r['count']:,.0f}", f"{r['macs_per_count']:.3f}",
+                      f"{r['model_bytes']:,}", f"{r['arena_bytes']:,}")  # fmt: skip
     return table

@@ -26,6 +26,7 @@ def _lib() -> ctypes.CDLL:
     lib.hil_sim_load.argtypes = [u8p, u32]
     lib.hil_sim_invoke_rows.argtypes = [u8p, u32, u8p, u32, u32, ctypes.c_uint8]
     lib.hil_sim_profile.argtypes = [u8p, u32, ctypes.POINTER(u32)]
+    lib.hil_sim_op_optimised.argtypes = [u32]
     for name in ("hil_sim_stream_begin", "hil_sim_stream_hops"):
         getattr(lib, name).argtypes = [u8p, u32, u8p, ctypes.POINTER(u32)]
     return lib
@@ -79,6 +80,11 @@ class Simulator:
             raise DeviceError(f"simulator failed: {Status.describe(status)}", status)
         return out
 
+    def optimised_ops(self) -> list[bool]:
+        """Per op: whether it runs a kernel of its own with the optimised kernels (else the reference one)."""
+        self.ensure_loaded()
+        return [bool(_lib().hil_sim_op_optimised(i)) for i in range(read_blob(self.blob).header["n_ops"])]
+
     def run(self, *inputs: np.ndarray, reference: bool = False) -> list[np.ndarray]:
         """Quantised inputs (N, *shape) per model input -> quantised outputs (N, *shape)."""
         return split_outputs(self.run_raw(join_inputs(inputs, self.inputs), reference), self.outputs)
@@ -95,5 +101,6 @@ def stream_command(name: str, payload: bytes) -> tuple[int, bytes]:
 
 
 def dsp_lib() -> ctypes.CDLL:
-    """The library, for calling the chain's stages (hil_sim_ln, hil_sim_analysis, ...) directly."""
+    """The library, for calling the chain's stages directly: hil_sim_chain picks the chain (nsNet2's until then),
+    then hil_sim_analysis, hil_sim_features, ..., and hil_sim_ln, hil_sim_exp."""
     return _lib()

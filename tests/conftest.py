@@ -21,13 +21,23 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("--hw-board"):
+    if config.getoption("--hw-board") or config.getoption("lg_env", None):
         return
-    default = "needs a real board on this machine: run with --hw-board nucleo-f446 [--hw-url URL]"
+    default = ("needs a real board: run with --hw-board nucleo-f446 [--hw-url URL], or on a farm place with "
+               "--lg-env ENV.yaml --lg-coordinator HOST:PORT")
     for item in items:
         marker = item.get_closest_marker("hw")
         if marker is not None:
             item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", default)))
+
+
+@pytest.fixture(autouse=True)
+def slot_files(tmp_path_factory, monkeypatch):
+    """The emulated and host boards' flash slots live in a folder of each test (hil.paths.slots_dir): every
+    test's boards start blank whatever an earlier test flashed, and no test touches the user's boards' slots."""
+    folder = tmp_path_factory.mktemp("slots")
+    monkeypatch.setenv("HIL_SLOTS", str(folder))
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +66,12 @@ def session(request):
 
 @pytest.fixture
 def hw(request):
-    """The real board given on the command line: (board id, url or None)."""
+    """The real board given on the command line: (board id, url or None); with labgrid's pytest plugin
+    (--lg-env ENV.yaml naming a RemotePlace, --lg-coordinator), the board of that acquired farm place."""
+    if request.config.getoption("lg_env", None):
+        from hil.farm.places import target_link
+
+        return target_link(request.getfixturevalue("target"))
     return request.config.getoption("--hw-board"), request.config.getoption("--hw-url")
 
 

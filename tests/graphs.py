@@ -84,10 +84,99 @@ def quantize_graph() -> Graph:
     return _graph(t, ops, [x], [h0, y], "<quantize synth>")
 
 
+def one_op(name, dtype, in_shapes, out_shapes, options=None, consts=(), quant=(0.05, 3), seed=0) -> Graph:
+    """One op on computed inputs of in_shapes (quantised alike; the int8 zero point from quant, int16's 0) and
+    constant inputs `consts` ((dtype, shape, values or None for random, (scales, zero points)) each)."""
+    t, rng = _Tensors(), np.random.default_rng(seed)
+    scale, zp = quant if dtype == "int8" else (quant[0] / 256, 0)
+    ins = [t.add(f"x{k}", dtype, s, [scale], [zp]) for k, s in enumerate(in_shapes)]
+    for k, (c_dtype, shape, values, q) in enumerate(consts):
+        data = values if values is not None else rng.integers(-100, 100, size=shape)
+        ins.append(t.add(f"c{k}", c_dtype, shape, *q, data=data))
+    outs = [t.add(f"y{k}", dtype, s, [scale], [zp]) for k, s in enumerate(out_shapes)]
+    return _graph(t, [(name, ins, outs, options)], ins[: len(in_shapes)], outs, f"<{name.lower()} synth>")
+
+
+def op_options(kind, **fields):
+    o = getattr(schema, f"{kind}OptionsT")()
+    for k, v in fields.items():
+        setattr(o, k, v)
+    return o
+
+
+def layer_graphs(dtype: str = "int8") -> dict[str, Graph]:
+    """One small graph per op record the Keras layers add (PRELU ... REDUCE_MAX), in int8 or int16 (HARD_SWISH:
+    int8 only, as in TFLM)."""
+    i32 = lambda shape, v: ("int32", shape, v, ((), ()))  # noqa: E731
+    alpha = ("int8", (1, 1, 4), None, ([0.01], [-5]))
+    graphs = {
+        "prelu": one_op("PRELU", dtype, [(1, 6, 4)], [(1, 6, 4)], consts=[alpha]),
+        "leaky-relu": one_op("LEAKY_RELU", dtype, [(1, 6, 4)], [(1, 6, 4)], op_options("LeakyRelu", alpha=-0.3)),
+        "maximum": one_op("MAXIMUM", dtype, [(1, 3, 4), (1, 4)], [(1, 3, 4)]),
+        "minimum": one_op("MINIMUM", dtype, [(1, 3, 4), (1, 3, 1)], [(1, 3, 4)]),
+        "transpose": one_op("TRANSPOSE", dtype, [(1, 3, 5, 2)], [(1, 2, 3, 5)], consts=[i32((4,), [0, 3, 1, 2])]),
+        "tile": one_op("TILE", dtype, [(1, 3, 1, 2)], [(1, 3, 4, 2)], consts=[i32((4,), [1, 1, 4, 1])]),
+        "pack": one_op("PACK", dtype, [(1, 3)] * 3, [(1, 3, 3)], op_options("Pack", valuesCount=3, axis=2)),
+        "unpack": one_op("UNPACK", dtype, [(1, 2, 5)], [(1, 5)] * 2, op_options("Unpack", num=2, axis=1)),
+        "resize-nearest": one_op("RESIZE_NEAREST_NEIGHBOR", dtype, [(1, 3, 4, 2)], [(1, 7, 5, 2)],
+                                  op_options("ResizeNearestNeighbor", halfPixelCenters=True), [i32((2,), [7, 5])]),
+        "reduce-max": one_op("REDUCE_MAX", dtype, [(1, 4, 3, 2)], [(1, 3)], op_options("Reducer", keepDims=False),
+                              [i32((2,), [1, 3])]),
+    }  # fmt: skip
+    if dtype == "int8":
+        graphs["hard-swish"] = one_op("HARD_SWISH", dtype, [(1, 6, 4)], [(1, 6, 4)], quant=(0.04, -20))
+    return graphs
+
+
+def fast_path_graphs() -> dict[str, Graph]:
+    """The ops with optimised paths of their own beyond the MAC kernels: the int8 tables (LOGISTIC, TANH, RELU,
+    int8 QUANTIZE; int16 LOGISTIC and TANH carry none), int8 ADD/SUB/MUL with and without broadcasting, and
+    chains of cheap ops."""
+    from hil.compile import synth
+
+    quantize = one_op("QUANTIZE", "int8", [(1, 12)], [(1, 12)])
+    quantize.tensors[quantize.outputs[0]].scale[:] = 0.09
+    tables = {f"{kind.lower()}-{dtype}": synth.activation(kind, 24, dtype)
+              for kind in ("LOGISTIC", "TANH") for dtype in ("int8", "int16")}  # fmt: skip
+    return tables | {
+        "relu-int8": one_op("RELU", "int8", [(1, 12)], [(1, 12)]),
+        "quantize-int8-int8": quantize,
+        "add-int8-per-channel": synth.binary("ADD", (1, 4, 8), (8,)),
+        "sub-int8-1x19": synth.binary("SUB", (1, 19), (1, 19)),
+        "mul-int8-per-channel": synth.binary("MUL", (1, 4, 8), (8,)),
+        "mul-int8-scalar": synth.binary("MUL", (1, 13), (1,)),
+        "add-int16-1x16": synth.binary("ADD", (1, 16), (1, 16), "int16"),
+        "chain-8-add": synth.chain("ADD", 8),
+        "chain-8-reshape": synth.chain("RESHAPE", 8),
+    }
+
+
+def layer_chain_graph() -> Graph:
+    """The Keras layers' ops in one int8 chain, quantised alike: PRELU, LEAKY_RELU, HARD_SWISH, MAXIMUM,
+    TRANSPOSE, TILE, PACK, UNPACK, MINIMUM, RESIZE_NEAREST_NEIGHBOR, REDUCE_MAX."""
+    t, q = _Tensors(), ([0.05], [3])
+    x, alpha = t.add("x", "int8", (1, 4, 3), *q), t.add("alpha", "int8", (1, 1, 3), [0.02], [0], data=[5, -40, 90])
+    a, b, c, d = (t.add(n, "int8", (1, 4, 3), *q) for n in ("prelu", "leaky", "hswish", "max"))
+    e, f = t.add("transposed", "int8", (1, 3, 4), *q), t.add("tiled", "int8", (1, 3, 8), *q)
+    p, r = t.add("packed", "int8", (1, 2, 3, 8), *q), t.add("resized", "int8", (1, 4, 5, 8), *q)
+    u0, u1, m = (t.add(n, "int8", (1, 3, 8), *q) for n in ("u0", "u1", "min"))
+    y = t.add("y", "int8", (1, 8), *q)
+    ints = {k: t.add(k, "int32", (len(v),), data=v) for k, v in
+            (("perm", [0, 2, 1]), ("mult", [1, 1, 2]), ("size", [4, 5]), ("axes", [1, 2]))}  # fmt: skip
+    ops = [("PRELU", [x, alpha], [a]), ("LEAKY_RELU", [a], [b], op_options("LeakyRelu", alpha=0.1)),
+           ("HARD_SWISH", [b], [c]), ("MAXIMUM", [c, x], [d]), ("TRANSPOSE", [d, ints["perm"]], [e]),
+           ("TILE", [e, ints["mult"]], [f]), ("PACK", [f, f], [p], op_options("Pack", valuesCount=2, axis=1)),
+           ("UNPACK", [p], [u0, u1], op_options("Unpack", num=2, axis=1)), ("MINIMUM", [u0, u1], [m]),
+           ("RESIZE_NEAREST_NEIGHBOR", [p, ints["size"]], [r], op_options("ResizeNearestNeighbor")),
+           ("REDUCE_MAX", [r, ints["axes"]], [y], op_options("Reducer", keepDims=False))]  # fmt: skip
+    return _graph(t, ops, [x], [y, m], "<layers synth>")
+
+
 def small_graphs() -> dict[str, Graph]:
     """One small graph per op family the compiler encodes (a few KB each as .tflite)."""
-    from hil.compile.synth import conv2d, depthwise
+    from hil.compile.synth import conv2d, depthwise, pad, pool2d
     from hil.compile import synth_mpgru as mp
+    from hil.compile.synth_gru import gru_step
     from hil.mpgru.genome import uniform_genome
 
     return {
@@ -97,6 +186,11 @@ def small_graphs() -> dict[str, Graph]:
         "conv": conv2d(4, 4, 2, 3, k=(3, 3)),
         "depthwise": depthwise(1, 6, 4),
         "mp_gru": mp.mp_graph(mp.random_layer(4, 4, uniform_genome(4))),
+        "gru_step": gru_step(4, (3, 2), (True, False)),  # fused into GRU_STEP_S8 ops
+        "average_pool": pool2d(5, 6, 4, k=(3, 3), same=True, activation=1),
+        "max_pool": pool2d(5, 6, 4, k=(2, 3), stride=(1, 2), kind="MAX_POOL_2D"),
+        "pad": pad((1, 4, 3), [(0, 0), (1, 2), (2, 0)], value=-3),
+        "layer_chain": layer_chain_graph(),
     }
 
 

@@ -54,6 +54,9 @@ def _with(**changes) -> dict:
         (_with(link__usb_vid=0x1FFFF), "key 'link.usb_vid'"),
         (_with(firmware__platformio_env=None), "a physical board needs firmware.platformio_env"),
         (_with(name="other"), "key 'name': wanted 'nucleo-f446' (the file name), got 'other'"),
+        (_with(probe={"tool": "openocd"}), "openocd needs its board script in 'config'"),
+        (_with(probe={"tool": "jlink"}), "key 'probe.tool'"),
+        (_with(firmware__model_slot_bytes=4096), "model_slot_bytes goes with model_region_bytes"),
         ("name: [unclosed", "not valid YAML"),
         ("- a list", "wanted a mapping of board keys, got list"),
     ],
@@ -196,5 +199,8 @@ def test_model_regions_in_board_files_match_the_firmware():
         m = re.search(r"#define\s+\w*MODEL_REGION_BYTES\s+\((\d+)u\s*\*\s*(\d+)u\)", source)
         assert m, f"hal/{board.firmware.port}: no MODEL_REGION_BYTES define"
         assert region == int(m.group(1)) * int(m.group(2)), board.name
+        m = re.search(r"#define\s+MODEL_SLOT_BYTES\s+\((\d+)u\s*\*\s*(\d+)u\)", source)
+        slot = int(m.group(1)) * int(m.group(2)) if m else None
+        assert board.firmware.model_slot_bytes == slot, f"{board.name}: model_slot_bytes against hal/{board.firmware.port}"
         checked += 1
     assert checked >= 2

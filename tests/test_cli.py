@@ -192,7 +192,7 @@ def no_work(monkeypatch):
     import hil.convert.keras_to_tflite as keras_to_tflite
     import hil.run.cli as run_shell
 
-    monkeypatch.setattr(run_shell, "target_for", _must_not_run("bringing the board up"))
+    monkeypatch.setattr(run_shell, "board_session", _must_not_run("bringing the board up"))
     monkeypatch.setattr(compile_cli, "compile_tflite", _must_not_run("compiling"))
     monkeypatch.setattr(run_shell, "load_model", _must_not_run("loading the model"))
     monkeypatch.setattr(keras_to_tflite, "convert", _must_not_run("converting"))
@@ -230,7 +230,7 @@ def test_run_refuses_unusable_rows_before_the_board_is_up(tmp_path, capsys, monk
 
     import hil.run.cli as run_shell
 
-    monkeypatch.setattr(run_shell, "target_for", _must_not_run("bringing the board up"))
+    monkeypatch.setattr(run_shell, "board_session", _must_not_run("bringing the board up"))
     (tmp_path / "m.tflite").write_bytes(mlp_tflite())
     np.save(tmp_path / "x.npy", rows)
     code, _, err = run_cli(capsys, "run", "--model", str(tmp_path / "m.tflite"), "--input", str(tmp_path / "x.npy"),

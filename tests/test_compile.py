@@ -56,7 +56,7 @@ def test_blob_round_trip_and_io():
     assert info.macs == [40 * 64, 64 * 10]
     # op 0: input 40 + hidden 64 + the fast FC's sign-extended input (2 x 40) = 184;
     # op 1: hidden 64 + output 10 (in the input's old place) + scratch 128, 8-aligned = 208
-    assert model.arena_bytes == 208
+    assert model.arena_bytes == 208 + model.state_bytes  # and the two ops' state after the activations
 
 
 def _fix_crc(blob: bytearray) -> bytes:
@@ -146,12 +146,44 @@ def test_float_weights_are_refused_with_what_was_wanted():
 
 
 def test_budget_names_both_figures():
-    limits = ModelLimits("qemu-f446", flash_free_bytes=500_000, model_ram_bytes=10_000)
+    no_slot = ModelLimits("esp32-devkitc", model_ram_bytes=10_000, slot_bytes=0)
     with pytest.raises(BudgetError, match=r"model needs 12,104 B of RAM \(blob 12,000 B \+ arena 104 B\); "
-                                          r"qemu-f446 has 10,000 B for models"):  # fmt: skip
-        check_fits(12_000, 104, limits)
-    with pytest.raises(BudgetError, match=r"needs 600,000 B of flash; qemu-f446 has 500,000 B free"):
-        check_fits(600_000, 0, limits)
+                                          r"esp32-devkitc has 10,000 B for models and no flash slot"):  # fmt: skip
+        check_fits(12_000, 104, no_slot)
+    limits = ModelLimits("qemu-f446", model_ram_bytes=10_000, slot_bytes=500_000)
+    with pytest.raises(BudgetError, match=r"model needs 600,104 B of RAM \(blob 600,000 B \+ arena 104 B\) or "
+                                          r"600,016 B of flash; qemu-f446 has 10,000 B for models and a 500,000 B "
+                                          r"flash slot"):  # fmt: skip
+        check_fits(600_000, 104, limits)
+    with pytest.raises(BudgetError, match=r"needs 10,001 B of RAM for its arena even with its weights in flash"):
+        check_fits(1_000, 10_001, limits)
+
+
+def test_placement_is_ram_when_blob_and_arena_fit_there_else_the_flash_slot():
+    limits = ModelLimits("qemu-f446", model_ram_bytes=10_000, slot_bytes=500_000)
+    assert check_fits(9_000, 1_000, limits) == {"placement": "ram", "ram_needed_bytes": 10_000,
+                                                "model_ram_bytes": 10_000, "flash_needed_bytes": 0,
+                                                "slot_bytes": 500_000}  # fmt: skip
+    assert check_fits(9_001, 1_000, limits) == {"placement": "flash", "ram_needed_bytes": 1_000,
+                                                "model_ram_bytes": 10_000, "flash_needed_bytes": 9_017,
+                                                "slot_bytes": 500_000}  # fmt: skip
+
+
+@pytest.mark.parametrize("board, where", [("qemu-f446", "flash"), ("host", "ram")])
+def test_compile_cli_places_the_307_kb_autoencoder(tmp_path, capsys, board, where):
+    """The F446 holds it only in its flash slot (sectors 5-7), the host build in RAM; the table says so."""
+    from hil.bench import gallery
+
+    src = tmp_path / "fc-ae-ad.tflite"
+    src.write_bytes(gallery.tflite("fc-ae-ad"))
+    assert cli.main(["compile", str(src), "--out", str(tmp_path / "m.hilm"), "--board", board, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["placement"] == where and report["model_bytes"] > report["model_ram_bytes"] / 4
+    if where == "flash":
+        assert report["flash_needed_bytes"] == report["model_bytes"] + 16 <= report["slot_bytes"] == 384 * 1024
+        assert report["ram_needed_bytes"] == report["arena_bytes"] < report["model_bytes"] < 320_000
+    assert cli.main(["compile", str(src), "--out", str(tmp_path / "m.hilm"), "--board", board]) == 0
+    assert f"lives in {where}" in " ".join(capsys.readouterr().out.split())
 
 
 def test_compile_cli_writes_blob_and_reports(tmp_path, capsys, fc_tflite):
@@ -160,7 +192,7 @@ def test_compile_cli_writes_blob_and_reports(tmp_path, capsys, fc_tflite):
     report = json.loads(capsys.readouterr().out)
     assert out.read_bytes()[:4] == b"HILM" and report["model_bytes"] == out.stat().st_size
     assert report["board"] == "qemu-f446" and report["arena_bytes"] > 0
-    assert report["ram_needed_bytes"] <= report["model_ram_bytes"]
+    assert report["ram_needed_bytes"] <= report["model_ram_bytes"] and report["placement"] == "ram"
     assert [o["op"] for o in report["ops"]] == ["FULLY_CONNECTED", "FULLY_CONNECTED"]
 
 

@@ -17,11 +17,14 @@ from hil.link.protocol import MAX_PAYLOAD, Cmd, Status
 from hil.paths import firmware_dir
 from hil.targets import firmware
 from tests.fuzz import firmware_seeds
-from tests.fuzz.firmware_seeds import Request, link_seeds, seeds_dir, stream_config, stream_model, structured, upload
+from tests.fuzz.firmware_seeds import Request, link_seeds, seeds_dir, structured, upload
+from tests.fuzz.slot_seeds import loader_slot_seeds
+from tests.fuzz.stream_seeds import stream_config, stream_model
 
 RUNS = 50_000  # a brief run on every test run; `make fuzz-long` runs for minutes
 LINK_SEEDS = link_seeds()
 LOADER_SEEDS = sorted(firmware_seeds.loader_graphs())
+SLOT_SEEDS = loader_slot_seeds()
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +96,15 @@ def test_stream_seed_streams_on_the_harness(fuzzer, tmp_path):
     assert any(cmd == Cmd.STREAM_HOPS and r["len"] == "680" for cmd, r in ok)  # 2 hops of 340 B
 
 
+def test_chain_seed_streams_512_point_chains_on_the_harness(fuzzer, tmp_path):
+    """The stream-512 seed begins a 512/256 power-law stream and a 512/128 one, and both answer their hops with
+    the hop's samples (256: 532 B a hop, 128: 276 B)."""
+    trace = _trace(fuzzer, seeds_dir("link") / "stream-512", tmp_path)
+    ok = [(int(r["type"], 16) & 0x7F, r) for r in trace if r["event"] == "reply" and r["status"] == str(Status.OK)]
+    assert [r["head"][:4] for cmd, r in ok if cmd == Cmd.STREAM_BEGIN] == ["0700", "0e00"]  # 7 and 14 hops a request
+    assert [r["len"] for cmd, r in ok if cmd == Cmd.STREAM_HOPS] == [str(2 * 532), str(3 * 276)]
+
+
 def test_tensor_seed_stages_runs_and_reads_the_simulators_outputs_on_the_harness(fuzzer, tmp_path):
     """The tensor seed's inputs go up in three INPUT_WRITEs, run staged, and its OUTPUT_READs return the bytes
     the simulator computes for them (optimized kernels, then reference kernels with the outputs in the reply)."""
@@ -117,6 +129,16 @@ def test_loader_seed_loads_and_runs_on_the_harness(loader_fuzzer, name, tmp_path
     assert [line["event"] for line in trace] == ["load", "invoke"]
     assert trace[0]["status"] == trace[1]["status"] == str(Status.OK)
     assert int(trace[1]["input"]) > 0 and int(trace[1]["output"]) > 0
+
+
+@pytest.mark.parametrize("name", sorted(SLOT_SEEDS))
+def test_loader_slot_seed_takes_the_slot_path_to_its_state(loader_fuzzer, name, tmp_path):
+    """A seed that starts with the slot's magic goes through the slot header's check, then the loader."""
+    trace = _trace(loader_fuzzer, seeds_dir("loader") / name, tmp_path)
+    wanted = SLOT_SEEDS[name][1]
+    assert [(line["event"], int(line["status"])) for line in trace[: len(wanted)]] == wanted
+    ran = wanted[-1] == ("load", Status.OK)
+    assert [line["event"] for line in trace[len(wanted) :]] == (["invoke"] if ran else [])
 
 
 def test_seed_requests_never_pass_one_frame():
@@ -162,7 +184,7 @@ def test_fuzz_long_starts_from_the_committed_seeds(fuzzer, loader_fuzzer, tmp_pa
     proc = subprocess.run(["make", "-C", str(firmware_dir()), "fuzz-long", "FUZZ_SECONDS=1", f"FUZZ_CORPUS={tmp_path}"],
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for folder, names in (("corpus", LINK_SEEDS), ("corpus-loader", LOADER_SEEDS)):
+    for folder, names in (("corpus", LINK_SEEDS), ("corpus-loader", LOADER_SEEDS + sorted(SLOT_SEEDS))):
         assert set(names) <= {p.name for p in (tmp_path / folder).iterdir()}
         assert f"seed corpus: files: {len(names)} " in proc.stderr
     assert {p: p.read_bytes() for t in firmware_seeds.TARGETS for p in seeds_dir(t).iterdir()} == before

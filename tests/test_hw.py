@@ -23,3 +23,14 @@ def test_counter_is_dwt_on_silicon(hw):
         assert session.board_info.counter == "dwt"
         assert session.board_info.clock_locked
         assert session.spin(2000) > session.spin(1000) > 0
+
+
+@pytest.mark.hw
+def test_the_board_answers_on_its_link(hw):
+    """Any board, any link: on this machine or on a farm place (labgrid's pytest plugin)."""
+    from tests.conftest import open_board
+
+    board, url = hw
+    with open_board(board, url=url) as session:
+        assert session.board_info.board_id == board
+        assert session.spin(2000) > session.spin(1000) > 0

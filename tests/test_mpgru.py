@@ -307,7 +307,6 @@ def _sequence_model(pre_dense: bool, features: int, units: int, seed: int):
 
 @pytest.fixture(scope="module")
 def builders():
-    pytest.importorskip("tensorflow")
     from hil.convert.streaming import gru_step_model
     from hil.convert.mpgru_build import MpBuilder
 

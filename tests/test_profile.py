@@ -1,4 +1,5 @@
-"""`hil profile`: the shipped nsnet2-small streamed through the emulated board's on-device chain."""
+"""`hil profile`: the shipped nsnet2-small streamed through the emulated board's on-device chain, and a model
+on Conv-FSENet's chain (512/256 power-law) through the host build's: each on the chain the model names."""
 
 from __future__ import annotations
 
@@ -65,3 +66,32 @@ def test_profile_bad_inputs_are_one_line(tmp_path, capsys):
     assert len(err) == 1 and err[0].startswith("hil: error:") and "wanted" in err[0]
     assert main(["profile", "--audio", str(tmp_path), "--model", "no-such-model"]) == 1
     assert "wanted" in capsys.readouterr().err
+
+
+def test_profile_streams_a_model_on_the_chain_it_names(corpus, tmp_path, host_exe, capsys):
+    """A .tflite naming Conv-FSENet's chain (512/256 Hann, power-law 0.3) streams on that chain, not on a flag's:
+    the report names it, the real-time load counts its 16 ms hop, the board's output is the mirror's."""
+    from hil.dsp.spec import FSENET
+    from tests.stream_models import mask_tflite
+
+    model = tmp_path / "fsenet-mask.tflite"
+    model.write_bytes(mask_tflite(FSENET))
+    rc = main(["profile", "--board", "host", "--model", str(model), "--audio", str(corpus), "--limit", "1",
+               "--out", str(tmp_path / "p"), "--json", str(tmp_path / "r.json"), "--compare-host"])  # fmt: skip
+    assert rc == 0, capsys.readouterr().err
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["chain"] == FSENET.to_dict() and r["cost"]["hop_s"] == 0.016
+    assert r["host_agreement"]["max_abs_diff_lsb"] == 0 and r["quality"]["si_sdr_db"]["enhanced"] != 0
+    assert "512/256 hann power-law 0.3" in capsys.readouterr().out
+
+
+def test_profile_refuses_a_chain_the_board_cannot_run_before_any_board_work(corpus, tmp_path, capsys):
+    from hil.dsp.spec import FSENET
+    from tests.stream_models import mask_tflite
+
+    model = tmp_path / "gated.tflite"
+    model.write_bytes(mask_tflite(FSENET).replace(b'"window": "hann"', b'"window": "kais"'))
+    argv = ["profile", "--board", "qemu-f446", "--model", str(model), "--audio", str(corpus), "--out", str(tmp_path)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "gated: hil_chain metadata: chain 512/256 kais power-law 0.3: wanted a window" in err[0]

@@ -13,7 +13,7 @@ from tests.graphs import mlp_model
 
 def test_hello_reports_board(session):
     info = session.board_info
-    assert info.protocol_version == "1.1"
+    assert info.protocol_version == "1.3"
     assert info.firmware_version == "0.1.0"
     assert info.max_payload_bytes == MAX_PAYLOAD
     assert info.reset_cause == "power-on"
@@ -79,7 +79,7 @@ def test_hello_with_wrong_major_version(session):
 
 def test_version_mismatch_is_one_clear_error(session, monkeypatch):
     monkeypatch.setattr("hil.link.session.PROTO_VERSION", (2, 0))
-    with pytest.raises(ConfigError, match=r"speaks protocol 1\.1, this hil speaks 2\.0"):
+    with pytest.raises(ConfigError, match=r"speaks protocol 1\.3, this hil speaks 2\.0"):
         session.hello()
 
 
@@ -97,7 +97,9 @@ def test_model_upload_round_trip(session):
     assert session.upload_model(blob) == zlib.crc32(blob)
     info = session.model_info()
     size = len(blob)
-    assert info == {"state": "loaded", "size_bytes": size, "crc32": zlib.crc32(blob), "received_bytes": size}
+    assert {k: info[k] for k in ("state", "size_bytes", "crc32", "received_bytes", "in")} == \
+        {"state": "loaded", "size_bytes": size, "crc32": zlib.crc32(blob), "received_bytes": size, "in": "ram"}
+    assert info["slot"]["state"] == "blank"  # the slot is no part of an upload
 
 
 def test_bytes_that_are_not_a_model_are_rejected(session):

@@ -90,13 +90,14 @@ def test_run_cli_input_errors_are_one_line(tmp_path, capsys, fc_tflite):
 
 
 def test_over_budget_model_is_refused_before_upload(tmp_path, capsys):
-    big = mlp_model((512, 256, 64))  # ~150 KiB of weights: more than the F446's model RAM
+    big = mlp_model((512, 256, 64))  # ~150 KiB of weights: more than the F446's model RAM, and its flash slot is blank
     path = tmp_path / "big.hilm"
     path.write_bytes(big.blob)
     np.save(tmp_path / "x.npy", np.zeros((1, 512), np.int8))
     assert cli.main(["run", "--model", str(path), "--input", str(tmp_path / "x.npy"), "--out",
                      str(tmp_path / "y.npy")]) == 1  # fmt: skip
-    assert "B of RAM (blob " in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "B of RAM (blob + arena)" in err and "write it into the slot with `hil flash --board qemu-f446" in err
 
 
 def test_run_cli_takes_npz_arrays_by_signature_name(tmp_path, capsys, host_exe):

@@ -19,7 +19,7 @@ from hil.step.chain import BoardStream, StreamModel, stream_hops_of, stream_utte
 from hil.errors import BoardResetError, DeviceError
 from hil.link import framing
 from hil.link.protocol import STREAM_MAX_HOPS, Cmd, Status
-from tests.stream_models import gru_mask_tflite, utterance
+from tests.stream_models import assert_board_matches_mirror, gru_mask_tflite, sample_diff, utterance
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +30,6 @@ def model() -> StreamModel:
 @pytest.fixture(scope="module")
 def mirror(model):
     return stream_utterance("mirror", model, utterance())
-
-
-def _diff(a, b) -> str:
-    bad = np.flatnonzero(a != b)
-    return f"{bad.size} of {a.size} samples differ, first at {bad[:5]}"
 
 
 def test_config_comes_from_the_step_model(model):
@@ -64,7 +59,7 @@ def test_mirror_follows_the_spec_with_its_own_masks(model, mirror):
 
 def test_simulator_c_chain_matches_the_mirror_bit_exact(model, mirror):
     got = stream_utterance("sim", model, utterance())
-    assert np.array_equal(got.enhanced, mirror.enhanced), _diff(got.enhanced, mirror.enhanced)
+    assert np.array_equal(got.enhanced, mirror.enhanced), sample_diff(got.enhanced, mirror.enhanced)
     assert got.stage_counts.shape == (math.ceil(len(utterance()) / spec.HOP) + 1, 5)
 
 
@@ -72,16 +67,13 @@ def test_reference_kernels_stream_bit_exact_too(model):
     ref = StreamModel(model.compiled, dataclasses.replace(model.config, reference=True))
     pcm = utterance()[:4000]
     a, b = stream_utterance("sim", ref, pcm), stream_utterance("mirror", ref, pcm)
-    assert np.array_equal(a.enhanced, b.enhanced), _diff(a.enhanced, b.enhanced)
+    assert np.array_equal(a.enhanced, b.enhanced), sample_diff(a.enhanced, b.enhanced)
 
 
 def test_board_stream_matches_the_mirror_bit_exact(session, model, mirror):
-    got = stream_utterance(session, model, utterance())
-    assert np.array_equal(got.enhanced, mirror.enhanced), _diff(got.enhanced, mirror.enhanced)
-    counts = got.stage_counts
-    assert counts.shape == mirror.stage_counts.shape and np.all(counts > 0)
-    if got.counter == "tim2-icount":  # instructions: the data-independent stages cost the same every hop
-        assert np.all(counts[:, 0] == counts[0, 0]) and np.all(counts[:, 3] == counts[0, 3])
+    got = assert_board_matches_mirror(session, model, mirror)
+    if got.counter == "tim2-icount":
+        counts = got.stage_counts
         assert counts[:, 2].min() > counts[:, 0].max()  # the model is the biggest stage
 
 
@@ -112,7 +104,7 @@ def test_bad_stream_configs_get_typed_errors(session, model):
     }  # fmt: skip
     for reason, payload in cases.items():
         assert reason in _refused(session, payload), reason
-    five = model.config.pack()[:2] + bytes([5]) + model.config.pack()[3:20] + bytes(100)
+    five = model.config.pack()[:2] + bytes([5]) + model.config.pack()[3:32] + bytes(100)
     assert "state links" in _refused(session, five)
     assert BoardStream(session, model).max_hops == STREAM_MAX_HOPS  # still answering, and a good config works
 
@@ -153,9 +145,10 @@ def test_board_reset_mid_stream_is_reported_not_hung(session, model):
 
 
 def test_state_links_generalize_to_a_list(model):
-    """Configs with several links pack one 20-byte record each (what multi-GRU step models will send)."""
+    """Configs with several links pack one 20-byte record each after the 32-byte head (what multi-GRU step
+    models will send)."""
     link = model.config.links[0]
     two = dataclasses.replace(model.config, links=(link, StateLink(3, 2, 1 << 30, -1, 0, 0)))
     packed = two.pack()
-    assert len(packed) == 20 + 2 * 20 and packed[2] == 2
-    assert struct.unpack_from("<BBHiiii", packed, 40) == (3, 2, 0, 1 << 30, -1, 0, 0)
+    assert len(packed) == 32 + 2 * 20 and packed[2] == 2
+    assert struct.unpack_from("<BBHiiii", packed, 52) == (3, 2, 0, 1 << 30, -1, 0, 0)

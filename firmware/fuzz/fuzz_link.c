@@ -5,7 +5,11 @@
  *   odd:  the rest is cut into requests (u8 type, u8 len, len bytes; len 255
  *         means a u16 length follows, so STREAM_HOPS' 320-byte hops fit) that
  *         are sent as valid frames (correct COBS and CRC), so the fuzzer
- *         reaches every command handler, model upload and streaming included.
+ *         reaches every command handler, model upload and streaming included;
+ *   odd with bit 1 set: first a u16 length and that many bytes of the model
+ *         slot's image (its CRCs fixed up, fixup.h), then the requests.
+ * Every input boots the board with its slot (blank unless the input gives
+ * one), as does a reset.
  * Every byte the firmware sends back must decode into a reply frame (type
  * 0x80..0xBF, never an event's) with a valid CRC; anything else aborts. A
  * RESET request jumps back here like a reboot.
@@ -20,12 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixup.h"
 #include "hil/crc32.h"
 #include "hil/hal.h"
 #include "hil/link.h"
+#include "hil/runtime.h"
 
 static jmp_buf reset_point;
-static uint8_t model_region[8192];
+static uint8_t model_region[8192] __attribute__((aligned(8)));
+static uint8_t model_slot[8192] __attribute__((aligned(8)));
 static uint8_t out_frame[HIL_LINK_RX_CAPACITY + 1];
 static size_t out_len;
 static const hal_board_info_t info = {.board_id = "fuzz", .counter = HIL_COUNTER_NONE};
@@ -59,6 +66,12 @@ void hal_model_region(uint8_t **base, size_t *size)
 {
     *base = model_region;
     *size = sizeof(model_region);
+}
+
+void hal_model_slot(const uint8_t **base, size_t *size)
+{
+    *base = model_slot;
+    *size = sizeof(model_slot);
 }
 
 /* HIL_FUZZ_BREAK_REPLIES=1 damages every reply before the check: the
@@ -145,6 +158,24 @@ static void send_request(uint8_t type, uint16_t seq, const uint8_t *payload, siz
     hil_link_feed(&link, 0);
 }
 
+/* The slot image at data[1..]: u16 length, then the bytes; returns where the requests start. */
+static size_t take_slot(const uint8_t *data, size_t size)
+{
+    if (size < 3u) {
+        return size;
+    }
+    size_t n = (size_t)data[1] | ((size_t)data[2] << 8);
+    if (n > size - 3u) {
+        n = size - 3u;
+    }
+    if (n > sizeof(model_slot)) {
+        n = sizeof(model_slot);
+    }
+    memcpy(model_slot, data + 3, n);
+    fuzz_fix_slot(model_slot, n);
+    return 3u + n;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0u) {
@@ -152,10 +183,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     volatile size_t pos = 1;
     volatile uint16_t seq = 0;
+    hil_runtime_unload(); /* a boot forgets the model it ran, which may have been the slot's */
+    memset(model_slot, 0xFF, sizeof(model_slot));
+    if ((data[0] & 3u) == 3u) {
+        pos = take_slot(data, size);
+    }
+    hil_model_boot();
     hil_link_init(&link);
     out_len = 0;
     if (setjmp(reset_point) != 0) {
-        hil_link_init(&link); /* rebooted: carry on with the rest of the input */
+        hil_model_boot(); /* rebooted: carry on with the rest of the input */
+        hil_link_init(&link);
     }
     if ((data[0] & 1u) == 0u) {
         while (pos < size) {

@@ -6,6 +6,7 @@ static hil_link_t link;
 int main(void)
 {
     hal_init();
+    hil_model_boot();
     hil_link_init(&link);
     uint8_t cause = (uint8_t)hal_board_info()->reset_cause;
     hil_link_send_event(&link, HIL_EVENT_BOOT, &cause, 1);

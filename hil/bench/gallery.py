@@ -14,12 +14,12 @@ Each is converted once per seed and cached in ~/.cache/hil/gallery (the bytes ar
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
 
 from hil.errors import ConfigError
+from hil.paths import cache_dir
 
 CALIB_ROWS = 16
 
@@ -122,7 +122,7 @@ GALLERY = {
 
 
 def _cache_dir() -> Path:
-    return Path(os.environ.get("HIL_CACHE", Path.home() / ".cache" / "hil")) / "gallery"
+    return cache_dir() / "gallery"
 
 
 def build(name: str, seed: int = 0):

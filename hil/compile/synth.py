@@ -18,9 +18,14 @@ class _Builder:
         self.tensors: list[Tensor] = []
         self.ops: list[Op] = []
 
-    def act(self, name: str, shape, scale: float) -> int:
-        zp = int(self.rng.integers(-16, 16))
-        return self._add(name, "int8", shape, np.array([scale], np.float32), np.array([zp]), None)
+    def act(self, name: str, shape, scale: float, dtype: str = "int8") -> int:
+        zp = int(self.rng.integers(-16, 16)) if dtype == "int8" else 0
+        return self._add(name, dtype, shape, np.array([scale], np.float32), np.array([zp]), None)
+
+    def like(self, t: int, name: str, shape, data=None) -> int:
+        """A tensor quantised as tensor t."""
+        src = self.tensors[t]
+        return self._add(name, src.dtype, shape, src.scale.copy(), src.zero_point.copy(), data)
 
     def weights(self, name: str, shape, channel_axis: int) -> int:
         data = self.rng.integers(-127, 128, size=shape, dtype=np.int8)
@@ -96,3 +101,75 @@ def depthwise(h: int, w: int, channels: int, k=(1, 3), dilation=1, multiplier=1,
     o.fusedActivationFunction = schema.ActivationFunctionType.NONE
     b.op("DEPTHWISE_CONV_2D", [x, wt, bias], [y], o)
     return b.graph([x], [y], f"dwconv{k[0]}x{k[1]} d{dilation} {h}x{w}x{channels}")
+
+
+def _pool_size(n: int, k: int, stride: int, same: bool) -> int:
+    return -(-n // stride) if same else (n - k) // stride + 1
+
+
+def pool2d(h: int, w: int, channels: int, k=(2, 2), stride=(2, 2), same=False, kind="AVERAGE_POOL_2D",
+           dtype="int8", activation=0, seed=0) -> Graph:  # fmt: skip
+    """AVERAGE_POOL_2D or MAX_POOL_2D over an NHWC input; the output shares the input's quantisation."""
+    b = _Builder(seed)
+    x = b.act("input", (1, h, w, channels), 0.05, dtype)
+    out = (1, _pool_size(h, k[0], stride[0], same), _pool_size(w, k[1], stride[1], same), channels)
+    y = b.like(x, "output", out)
+    o = schema.Pool2DOptionsT()
+    o.padding = schema.Padding.SAME if same else schema.Padding.VALID
+    o.strideH, o.strideW, o.filterHeight, o.filterWidth = *stride, *k
+    o.fusedActivationFunction = activation
+    b.op(kind, [x], [y], o)
+    return b.graph([x], [y], f"{kind.lower()} {k[0]}x{k[1]}/{stride[0]}x{stride[1]} {h}x{w}x{channels} {dtype}")
+
+
+def pad(shape, pads, dtype="int8", value=None, seed=0) -> Graph:
+    """PAD (or PADV2 with a constant value, raw, in the input's quantisation) by (before, after) per axis."""
+    b = _Builder(seed)
+    x = b.act("input", tuple(shape), 0.05, dtype)
+    y = b.like(x, "output", tuple(d + lo + hi for d, (lo, hi) in zip(shape, pads)))
+    paddings = b._add("paddings", "int32", (len(shape), 2), np.zeros(0, np.float32), np.zeros(0, np.int64),
+                      np.array(pads, np.int32))  # fmt: skip
+    inputs = [x, paddings] + ([] if value is None else [b.like(x, "value", (), np.array(value, dtype))])
+    b.op("PAD" if value is None else "PADV2", inputs, [y], None)
+    return b.graph([x], [y], f"pad {list(shape)} by {list(pads)} {dtype}")
+
+
+def activation(kind: str, n: int, dtype: str = "int8", seed: int = 0) -> Graph:
+    """LOGISTIC or TANH over n elements, quantised as TFLM requires (int8 output 1/256 from -128 or 1/128 about
+    0; int16 2^-15, zero points 0), the input spanning about -6..6."""
+    b = _Builder(seed)
+    x = b.act("input", (1, n), 0.05 if dtype == "int8" else 6.0 / 32768, dtype)
+    scale = 2.0**-15 if dtype == "int16" else 1 / 256 if kind == "LOGISTIC" else 1 / 128
+    zp = -128 if dtype == "int8" and kind == "LOGISTIC" else 0
+    y = b._add("output", dtype, (1, n), np.array([scale], np.float32), np.array([zp]), None)
+    b.op(kind, [x], [y], None)
+    return b.graph([x], [y], f"{kind.lower()} {n} {dtype}")
+
+
+_BINARY_OPTIONS = {"ADD": schema.AddOptionsT, "SUB": schema.SubOptionsT, "MUL": schema.MulOptionsT}
+
+
+def binary(kind: str, a_shape, b_shape, dtype: str = "int8", seed: int = 0) -> Graph:
+    """ADD, SUB or MUL of two computed inputs; b_shape broadcasts against a_shape (a per-channel vector)."""
+    b = _Builder(seed)
+    x1, x2 = b.act("a", tuple(a_shape), 0.05, dtype), b.act("b", tuple(b_shape), 0.03, dtype)
+    y = b.act("output", np.broadcast_shapes(tuple(a_shape), tuple(b_shape)), 0.08, dtype)
+    b.op(kind, [x1, x2], [y], _BINARY_OPTIONS[kind]())
+    return b.graph([x1, x2], [y], f"{kind.lower()} {list(a_shape)} {list(b_shape)} {dtype}")
+
+
+def chain(kind: str, n_ops: int, seed: int = 0) -> Graph:
+    """n_ops ops in a row on one int8 element, to weigh what an op costs beyond its work: RESHAPE (its output
+    aliases its input: nothing to do) or ADD of a constant."""
+    b = _Builder(seed)
+    x = first = b.act("input", (1, 1), 0.05)
+    c = b.like(x, "c", (1, 1), np.array([[3]], np.int8))
+    for i in range(n_ops):
+        if kind == "ADD":
+            y = b.act(f"y{i}", (1, 1), 0.05 + 0.001 * i)
+            b.op(kind, [x, c], [y], schema.AddOptionsT())
+        else:
+            y = b.like(x, f"y{i}", (1, 1))
+            b.op(kind, [x], [y], None)
+        x = y
+    return b.graph([first], [x], f"{n_ops} x {kind.lower()}")

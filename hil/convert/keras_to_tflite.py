@@ -205,10 +205,15 @@ def convert(
     activations: str = "int8",
     seed: int = 0,
 ) -> Path:
-    """Convert a .keras file or zoo model to a full-integer .tflite at out_path; returns out_path."""
+    """Convert a .keras file or zoo model to a full-integer .tflite at out_path; returns out_path. A model
+    whose folder's card.json names its speech chain carries it as `hil_chain` metadata (hil.dsp.identity)."""
+    from hil.dsp.identity import card_chain, with_chain
+
     if activations not in ACTIVATIONS:
         raise ConfigError(f"activations: wanted one of {', '.join(ACTIVATIONS)}, got '{activations}'")
+    chain = card_chain(resolve_model(model_path_or_zoo_name).parent)  # a bad chain stops before the work
     data = convert_model(load_model(model_path_or_zoo_name), calib, activations, seed)
+    data = data if chain is None else with_chain(data, chain)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)

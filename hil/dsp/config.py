@@ -1,10 +1,11 @@
 """A stream's configuration (the STREAM_BEGIN payload) and the integer state requantization.
 
-Which model input takes the quantized features and which output is the mask, how features are
-quantized (q = sat8(round_half_away(f * inv_scale) + zp), inv_scale a float32) and the mask
-dequantized ((q - zp) * scale), and per GRU state a link from its state_out output back to its
-state input, requantized with the firmware's integer arithmetic (qmath.h hil_requantize, parameters
-from QuantizeMultiplier), so the board and the host mirror feed back the very same state.
+The chain it runs (hil.dsp.spec.ChainSpec: FFT size, hop, window, feature, mask), which model input
+takes the quantized features and which output is the mask, how features are quantized
+(q = sat8(round_half_away(f * inv_scale) + zp), inv_scale a float32) and the mask dequantized
+((q - zp) * scale), and per recurrent state a link from its state_out output back to its state input,
+requantized with the firmware's integer arithmetic (qmath.h hil_requantize, parameters from
+QuantizeMultiplier), so the board and the host mirror feed back the very same state.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hil.quant import quantize_multiplier, requantize_int
-from hil.dsp import spec
+from hil.dsp.spec import FEATURES, MASKS, NSNET2, WINDOWS, ChainSpec
 from hil.errors import ConfigError
+from hil.quant import quantize_multiplier, requantize_int
 
 MAX_LINKS = 4
 _FIXED = struct.Struct("<BBBBfifi")
+_CHAIN = struct.Struct("<HHBBBxf")  # fft_size, hop, window, feature, mask, reserved, exponent
 _LINK = struct.Struct("<BBHiiii")
 FLAG_REFERENCE = 0x01
 
@@ -57,25 +59,30 @@ class StreamConfig:
     mask_zp: int
     links: tuple[StateLink, ...] = ()
     reference: bool = False  # run the model with the reference kernels
+    chain: ChainSpec = NSNET2
 
     def pack(self) -> bytes:
-        """The STREAM_BEGIN payload (layout in hil/link/protocol.py)."""
-        flags = FLAG_REFERENCE if self.reference else 0
+        """The STREAM_BEGIN payload (layout in hil/link/protocol.py). Names outside the spec's tables pack
+        as code 0, which the board refuses (for tests of its refusals: ChainSpec.check refuses them first)."""
+        flags, c = FLAG_REFERENCE if self.reference else 0, self.chain
         head = _FIXED.pack(self.feature_input, self.mask_output, len(self.links), flags, self.feature_inv_scale,
                            self.feature_zp, self.mask_scale, self.mask_zp)  # fmt: skip
+        head += _CHAIN.pack(c.fft_size, c.hop, WINDOWS.get(c.window, 0), FEATURES.get(c.feature, 0),
+                            MASKS.get(c.mask, 0), c.exponent)  # fmt: skip
         return head + b"".join(_LINK.pack(k.state_out, k.state_in, 0, k.multiplier, k.shift, k.zp_out, k.zp_in)
                                for k in self.links)  # fmt: skip
 
     @classmethod
-    def from_model(cls, model, roles, reference: bool = False) -> "StreamConfig":
-        """The configuration for a compiled model (hil.compile.compiler.CompiledModel).
+    def from_model(cls, model, roles, reference: bool = False, chain: ChainSpec = NSNET2) -> "StreamConfig":
+        """The configuration for a compiled model (hil.compile.compiler.CompiledModel) on `chain`.
 
         roles tells which input/output is which (a hil.step.roles.StepIO): `features`, `mask` and
-        `states`, a (state input, new-state output) pair per GRU layer, each with a `.position`."""
+        `states`, a (state input, new-state output) pair per recurrent layer, each with a `.position`."""
         io = _step_roles(roles)
         feat, mask = io.features.position, io.mask.position
-        _need_bins(model.inputs, feat, "feature input")
-        _need_bins(model.outputs, mask, "mask output")
+        chain.check()
+        _need_bins(model.inputs, feat, "feature input", chain)
+        _need_bins(model.outputs, mask, "mask output", chain)
         f, m = model.inputs[feat], model.outputs[mask]
         links = []
         for state, state_out in io.states:
@@ -86,7 +93,7 @@ class StreamConfig:
             links.append(StateLink.between(state_out.position, s_out.scale, s_out.zero_point, state.position,
                                            s_in.scale, s_in.zero_point))  # fmt: skip
         return cls(feat, mask, float(np.float32(1.0 / f.scale)), f.zero_point, float(np.float32(m.scale)),
-                   m.zero_point, tuple(links), reference)  # fmt: skip
+                   m.zero_point, tuple(links), reference, chain)  # fmt: skip
 
 
 def _step_roles(roles):
@@ -95,8 +102,8 @@ def _step_roles(roles):
     return roles
 
 
-def _need_bins(specs, pos: int, what: str) -> None:
+def _need_bins(specs, pos: int, what: str, chain: ChainSpec) -> None:
     t = specs[pos]
-    if t.dtype != "int8" or int(np.prod(t.shape)) != spec.BINS or not t.scale:
-        raise ConfigError(f"{what}: wanted quantized int8 with {spec.BINS} elements, got {t.dtype} {t.shape} "
-                          f"(scale {t.scale})")  # fmt: skip
+    if t.dtype != "int8" or int(np.prod(t.shape)) != chain.bins or not t.scale:
+        raise ConfigError(f"{what}: wanted quantized int8 with {chain.bins} elements (the bins of the "
+                          f"{chain.label()} chain), got {t.dtype} {t.shape} (scale {t.scale})")  # fmt: skip

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from hil.errors import LinkError
 
-PROTO_VERSION = (1, 1)  # 1.1: tensors over several frames (INPUT_WRITE, INVOKE_STAGED, OUTPUT_READ)
+PROTO_VERSION = (1, 3)  # 1.1: tensors over several frames (INPUT_WRITE, INVOKE_STAGED, OUTPUT_READ); 1.2: the flash
+# model slot (SLOT_LOAD, the slot report in MODEL_INFO); 1.3: the speech chain's configuration in STREAM_BEGIN
 HEADER = struct.Struct("<BBH")  # type, status, seq
 CRC_BYTES = 4
 MAX_PAYLOAD = 4096
@@ -32,6 +33,7 @@ class Cmd(enum.IntEnum):
     MODEL_CHUNK = 0x11
     MODEL_END = 0x12
     MODEL_INFO = 0x13
+    SLOT_LOAD = 0x18  # the flash slot (hil.link.slot)
     INVOKE = 0x20
     PROFILE = 0x21
     INPUT_WRITE = 0x23
@@ -150,39 +152,54 @@ class BoardInfo:
 # --- the speech-enhancement stream (firmware/include/hil/stream.h, src/proto/stream.c) --------------
 # STREAM_BEGIN payload (little-endian): u8 feature_input, u8 mask_output (model input/output positions),
 #   u8 n_links (<= 4), u8 flags (bit 0: reference kernels), f32 feature_inv_scale, i32 feature_zp,
-#   f32 mask_scale, i32 mask_zp, then per link: u8 state_out (output position), u8 state_in (input
-#   position), u16 reserved, i32 multiplier, i32 shift, i32 zp_out, i32 zp_in (hil.dsp.config).
-#   Reply OK: u16 max hops per STREAM_HOPS; BAD_ARG: u8 reason (STREAM_REASONS); NO_MODEL without one.
-# STREAM_HOPS payload: k x 160 i16 samples, 1 <= k <= max hops. Reply: k x (5 u32 stage counts
-#   [analysis, feature, model, mask, synthesis], 160 i16 samples). STATE: no stream, or the model
+#   f32 mask_scale, i32 mask_zp; the chain: u16 fft_size, u16 hop, u8 window, u8 feature, u8 mask,
+#   u8 reserved, f32 exponent (codes in hil.dsp.spec); then per link: u8 state_out (output position),
+#   u8 state_in (input position), u16 reserved, i32 multiplier, i32 shift, i32 zp_out, i32 zp_in
+#   (hil.dsp.config). Reply OK: u16 max hops per STREAM_HOPS; BAD_ARG: u8 reason (STREAM_REASONS), for
+#   reasons 2 and 3 followed by u16 the chain's bins; NO_MODEL without one.
+# STREAM_HOPS payload: k x hop i16 samples, 1 <= k <= max hops. Reply: k x (5 u32 stage counts
+#   [analysis, feature, model, mask, synthesis], hop i16 samples). STATE: no stream, or the model
 #   changed since STREAM_BEGIN.
-STREAM_HOP_SAMPLES = 160
 STREAM_STAGES = ("analysis", "feature", "model", "mask", "synthesis")
-STREAM_MAX_HOPS = 12
+
+
+def stream_max_hops(hop: int) -> int:
+    """The most hops one STREAM_HOPS carries: its reply (stage counts and samples per hop) fits a frame."""
+    return MAX_PAYLOAD // (4 * len(STREAM_STAGES) + 2 * hop)
+
+
+STREAM_MAX_HOPS = stream_max_hops(160)  # nsNet2's chain: 12
 STREAM_REASONS = {
-    1: "payload length is not 20 + 20 x n_links bytes",
-    2: "feature input: wanted an int8 model input with 161 elements",
-    3: "mask output: wanted an int8 model output with 161 elements",
+    1: "payload length is not 32 + 20 x n_links bytes",
+    2: "feature input: wanted an int8 model input with {bins} elements (the chain's bins)",
+    3: "mask output: wanted an int8 model output with {bins} elements (the chain's bins)",
     4: "feature quantization: wanted a finite inv_scale > 0 and the input's zero point",
     5: "mask dequantization: wanted a finite scale > 0 and the output's zero point",
     6: "state links: wanted at most 4 and one per model input besides the features",
     7: "state link: wanted int8 state_out/state_in of one size, each input fed once",
     8: "state requantization: wanted multiplier 0 or in [2^30, 2^31), shift in [-31, 30], the tensors' zero points",
     9: "states: wanted at most 1024 bytes in all",
+    10: "chain: wanted an FFT size the board has a plan for (320, 512)",
+    11: "chain: wanted a hop of fft_size / 2 or fft_size / 4 (50 % or 75 % overlap)",
+    12: "chain: wanted a window the board has (1 sqrt-hann, 2 hann)",
+    13: "chain: wanted a feature the board computes (1 log-power, 2 power-law)",
+    14: "chain: wanted a power-law exponent in (0, 2], or 0 for log-power",
+    15: "chain: wanted a mask the board applies (1 gain)",
 }
 
 
 def stream_reason(payload: bytes) -> str:
     """What a refused STREAM_BEGIN's reply says was wrong."""
     code = payload[0] if payload else 0
-    return STREAM_REASONS.get(code, f"unknown reason {code}")
+    bins = struct.unpack_from("<H", payload, 1)[0] if len(payload) >= 3 else "the chain's"
+    return STREAM_REASONS.get(code, f"unknown reason {code}").format(bins=bins)
 
 
-def parse_stream_hops(payload: bytes, hops: int):
-    """A STREAM_HOPS reply -> (stage counts (hops, 5) uint32, samples (hops, 160) int16)."""
+def parse_stream_hops(payload: bytes, hops: int, hop: int = 160):
+    """A STREAM_HOPS reply -> (stage counts (hops, 5) uint32, samples (hops, hop) int16)."""
     import numpy as np
 
-    record = np.dtype([("counts", "<u4", (len(STREAM_STAGES),)), ("pcm", "<i2", (STREAM_HOP_SAMPLES,))])
+    record = np.dtype([("counts", "<u4", (len(STREAM_STAGES),)), ("pcm", "<i2", (hop,))])
     if len(payload) != hops * record.itemsize:
         raise LinkError(f"STREAM_HOPS reply: wanted {hops * record.itemsize} bytes for {hops} hops, got {len(payload)}")
     rows = np.frombuffer(payload, record)

@@ -23,6 +23,7 @@ from hil.link.protocol import (
     PROTO_VERSION,
     RESET_CAUSES,
     SEQ_NONE,
+    STREAM_STAGES,
     TYPE_EVENT,
     TYPE_REPLY,
     BoardInfo,
@@ -34,6 +35,7 @@ from hil.link.protocol import (
     reply_type,
     stream_reason,
 )
+from hil.link.slot import parse_model_info
 from hil.link.transport import Port, open_url, silent_link_hint
 
 # Slowest link we serve: a real ST-LINK VCP carries ~11 KiB/s; allow half that.
@@ -260,9 +262,9 @@ class Session:
         return total, ops
 
     def model_info(self) -> dict:
-        state, size, crc, received = struct.unpack("<BIII", self.request(Cmd.MODEL_INFO))
-        states = {0: "none", 1: "uploading", 2: "loaded", 3: "rejected"}
-        return {"state": states.get(state, str(state)), "size_bytes": size, "crc32": crc, "received_bytes": received}
+        """The current model (state, size_bytes, crc32, received_bytes, in: ram or flash) and the flash slot's
+        report (slot: state none/blank/valid/bad, status, slot_bytes, size_bytes, crc32, check_cycles)."""
+        return parse_model_info(self.request(Cmd.MODEL_INFO))
 
     def stream_begin(self, config: bytes) -> int:
         """Start the speech-enhancement stream on the loaded model (STREAM_BEGIN payload, e.g.
@@ -277,15 +279,19 @@ class Session:
         return struct.unpack("<H", reply.payload)[0]
 
     def stream_hops(self, pcm):
-        """Stream k hops (k x 160 int16) through the board's chain: (stage counts (k, 5), output (k, 160))."""
+        """Stream k hops (k x hop int16, the hop of the stream's chain) through the board's chain:
+        (stage counts (k, 5), output (k, hop))."""
         import numpy as np
 
-        hops = np.ascontiguousarray(pcm, dtype="<i2").reshape(-1, 160)
-        reply = self.exchange(Cmd.STREAM_HOPS, hops.tobytes(), reply_bytes=len(hops) * 340)
+        hops = np.ascontiguousarray(pcm, dtype="<i2")
+        if hops.ndim != 2:
+            raise ConfigError(f"stream_hops: wanted (hops, hop samples) int16, got shape {hops.shape}")
+        reply_bytes = len(hops) * (4 * len(STREAM_STAGES) + 2 * hops.shape[1])
+        reply = self.exchange(Cmd.STREAM_HOPS, hops.tobytes(), reply_bytes=reply_bytes)
         if reply.status == Status.STATE:
             raise DeviceError(f"board on {self.url} has no stream: STREAM_BEGIN first (a new model ends a stream)",
                               reply.status)  # fmt: skip
         if reply.status != Status.OK:
             raise DeviceError(f"board on {self.url} answered STREAM_HOPS with {Status.describe(reply.status)}",
                               reply.status, reply.payload)  # fmt: skip
-        return parse_stream_hops(reply.payload, len(hops))
+        return parse_stream_hops(reply.payload, len(hops), hops.shape[1])

@@ -46,10 +46,10 @@ def _run(args, board, model, audio, out_dir, console):
 
     from hil.step.chain import stream_utterance
     from hil.profile.speech import profile_audio
-    from hil.targets import target_for
+    from hil.shell import board_session
 
     agreement = []
-    with target_for(board).session(args.url) as session, Progress(console=console, transient=True) as bar:
+    with board_session(args, board) as session, Progress(console=console, transient=True) as bar:
         task = bar.add_task(f"streaming on {board.name}", total=len(audio))
 
         def stream(pcm):
@@ -77,13 +77,14 @@ def cmd_profile(args) -> None:
     audio = _audio(args)  # every input and output is checked before the model is compiled or a board used
     name, tflite = resolve_tflite(args.model)
     out_dir = _outputs(args, name, board)
-    model = StreamModel.from_tflite(tflite)
+    model = StreamModel.from_tflite(tflite, name=name)  # on the chain the model names (hil.dsp.identity)
     fits = check_fits(model.compiled.model_bytes, model.compiled.arena_bytes, model_limits(board))
     console = Console(stderr=True)
     utts, counter, agreement = _run(args, board, model, audio, out_dir, console)
     report = {"model": name, "board": board.name, "audio": str(args.audio), "split": args.split,
-              "model_bytes": model.compiled.model_bytes, "arena_bytes": model.compiled.arena_bytes,
-              **aggregate(utts, board, counter), "fits": fits,
+              "chain": model.chain.to_dict(), "model_bytes": model.compiled.model_bytes,
+              "arena_bytes": model.compiled.arena_bytes, **aggregate(utts, board, counter, model.chain.hop),
+              "fits": fits,
               "per_utterance": [u.row() for u in utts], "enhanced_dir": str(out_dir / "enhanced")}  # fmt: skip
     if args.compare_host:
         report["host_agreement"] = {"max_abs_diff_lsb": max(agreement), "per_utterance": agreement,
@@ -104,12 +105,14 @@ def cmd_profile(args) -> None:
 
 def add_profile_parser(subparsers) -> None:
     from hil.boards import DEFAULT_BOARD
+    from hil.shell import farm_option
 
     p = subparsers.add_parser(
         "profile", help="stream audio through a board's speech-enhancement chain: quality and cost"
     )
     p.add_argument("--board", default=DEFAULT_BOARD, help=f"board id from boards/ (default {DEFAULT_BOARD})")
     p.add_argument("--url", help="serial URL overriding the board's link: /dev/ttyACM0, socket://H:P, rfc2217://H:P")
+    farm_option(p)
     p.add_argument("--model", default="nsnet2-small", help="zoo name or int8 .tflite step model (default nsnet2-small)")
     p.add_argument("--audio", type=Path, required=True, metavar="DIR",
                    help="a folder DIR/<split>/noisy/*.wav [+ DIR/<split>/clean/*.wav]")  # fmt: skip

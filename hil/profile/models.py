@@ -15,13 +15,16 @@ def cache_dir() -> Path:
 
 
 def zoo_int8(name: str) -> Path:
-    """The int8 TFLite of zoo model `name`, converted with its calibration rows; cached by their content."""
+    """The int8 TFLite of zoo model `name`, converted with its calibration rows, carrying the chain its card
+    names; cached by their content."""
+    from hil.dsp.identity import card_chain
     from hil.zoo import zoo_path
 
     folder = zoo_path(name)
     digest = hashlib.sha256()
     for f in ("model.keras", "calib.npy"):
         digest.update((folder / f).read_bytes())
+    digest.update(repr(card_chain(folder)).encode())
     out = cache_dir() / "zoo" / f"{name}-{digest.hexdigest()[:16]}.tflite"
     if not out.is_file():
         from hil.convert.keras_to_tflite import convert, load_calib

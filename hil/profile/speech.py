@@ -2,8 +2,9 @@
 write the enhanced audio, and report quality (PESQ-wb, STOI, SI-SDR) and cost (counter ticks per
 frame per stage, real-time load, energy per frame).
 
-Real-time load = ticks per frame / (clock_hz x hop in seconds), against the clock of the board the
-figures stand for (the emulated NUCLEO stands for the real one's 180 MHz; its ticks are instructions
+Real-time load = ticks per frame / (clock_hz x hop in seconds), the hop of the model's chain
+(hil.dsp.spec.ChainSpec: 10 ms for nsNet2's 160 samples, 16 ms for Conv-FSENet's 256), against the clock
+of the board the figures stand for (the emulated NUCLEO stands for the real one's 180 MHz; its ticks are instructions
 under icount, and the `counter` field says so). Energy per frame comes from the board's energy model
 (`energy_source: "model"`) until a meter is attached.
 """
@@ -20,13 +21,10 @@ from hil.audio.layout import Pair
 from hil.audio.wav import read_wav, write_wav
 from hil.boards import Board
 from hil.audio import SAMPLE_RATE
-from hil.dsp.spec import HOP
 from hil.energy.model import energy_uj, frame_energy
 from hil.errors import BudgetError, ConfigError
 from hil.link.protocol import STREAM_STAGES
 from hil.metrics import METRICS, scores
-
-HOP_S = HOP / SAMPLE_RATE
 
 # stream(pcm int16) -> (enhanced int16 of the same length, per-hop stage counts (hops, len(STREAM_STAGES)))
 Streamer = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -92,9 +90,10 @@ def _stats(x: np.ndarray) -> dict:
     return {"mean": float(x.mean()), "p99": float(np.percentile(x, 99)), "max": int(x.max())}
 
 
-def aggregate(utts: list[Utterance], board: Board, counter: str) -> dict:
+def aggregate(utts: list[Utterance], board: Board, counter: str, hop: int) -> dict:
     """The figures over all utterances: ticks per frame (mean, p99, max) in total and per stage, real-time
-    load against the board's clock, energy per frame, and the mean quality figures and their deltas."""
+    load against the board's clock for frames every `hop` samples, energy per frame, and the mean quality
+    figures and their deltas."""
     if not utts:
         raise ConfigError("profile: wanted at least one utterance, got none")
     counts = np.concatenate([u.counts for u in utts])
@@ -102,6 +101,7 @@ def aggregate(utts: list[Utterance], board: Board, counter: str) -> dict:
     frame = _stats(total)
     # the host build counts nanoseconds of host time; boards count cycles (or instructions) at clock_hz
     ticks_per_s = 1e9 if counter == "host-ns" else board.clock_hz
+    hop_s = hop / SAMPLE_RATE
     cost = {
         "counter": counter,
         "frames": int(len(total)),
@@ -109,11 +109,11 @@ def aggregate(utts: list[Utterance], board: Board, counter: str) -> dict:
         "stages": {s: _stats(counts[:, i]) for i, s in enumerate(STREAM_STAGES)},
         "clock_hz": board.clock_hz,
         "ticks_per_s": ticks_per_s,
-        "hop_s": HOP_S,
-        "real_time_load": {k: frame[k] / (ticks_per_s * HOP_S) for k in ("mean", "p99", "max")},
-        "stage_load": {s: float(counts[:, i].mean()) / (ticks_per_s * HOP_S) for i, s in enumerate(STREAM_STAGES)},
+        "hop_s": hop_s,
+        "real_time_load": {k: frame[k] / (ticks_per_s * hop_s) for k in ("mean", "p99", "max")},
+        "stage_load": {s: float(counts[:, i].mean()) / (ticks_per_s * hop_s) for i, s in enumerate(STREAM_STAGES)},
     }
-    cost["energy"] = _energy(frame["mean"], board, counter)
+    cost["energy"] = _energy(frame["mean"], board, counter, hop_s)
     out = {"utterances": len(utts), "seconds": round(sum(u.seconds for u in utts), 3), "cost": cost}
     scored = [u for u in utts if u.noisy]
     if scored:
@@ -129,11 +129,11 @@ def aggregate(utts: list[Utterance], board: Board, counter: str) -> dict:
     return out
 
 
-def _energy(ticks: float, board: Board, counter: str) -> dict:
+def _energy(ticks: float, board: Board, counter: str, hop_s: float) -> dict:
     if board.energy is None or counter == "host-ns":
         return {"energy_source": None, "note": f"board '{board.name}' has no energy model"}
     try:
-        e = frame_energy(round(ticks), HOP_S, board, counter)
+        e = frame_energy(round(ticks), hop_s, board, counter)
         return {"energy_per_frame_uj": e["total_uj"], "active_uj": e["active_uj"], "sleep_uj": e["sleep_uj"],
                 "energy_source": e["energy_source"], "counter": counter, "real_time": True}  # fmt: skip
     except BudgetError:

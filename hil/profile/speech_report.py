@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rich.table import Table
 
+from hil.dsp.spec import ChainSpec
 from hil.metrics import METRICS
 from hil.link.protocol import STREAM_STAGES
 from hil.profile.speech import Utterance
@@ -51,6 +52,7 @@ def summary_table(report: dict) -> Table:
     if e.get("energy_source"):
         t.add_row("energy per frame", f"{e['energy_per_frame_uj']:.2f} µJ ({e['energy_source']}, {e['counter']})")
     t.add_row("model_bytes / arena_bytes", f"{report['model_bytes']:,} / {report['arena_bytes']:,}")
+    t.add_row("chain (fft/hop window feature)", ChainSpec(**report["chain"]).label())
     t.add_row("counter", cost["counter"])
     return t
 

@@ -10,8 +10,7 @@ from hil.compile.compiler import load_model
 from hil.outputs import writable_file
 from hil.run.inputs import dequantize_outputs, load_inputs, save_outputs
 from hil.run.rows import run_rows
-from hil.shell import board_options, emit
-from hil.targets import target_for
+from hil.shell import board_options, board_session, emit
 from hil.targets.limits import check_fits, model_limits
 
 
@@ -21,7 +20,7 @@ def cmd_run(args) -> None:
     model = load_model(args.model)
     check_fits(model.model_bytes, model.arena_bytes, model_limits(board))
     rows = load_inputs(Path(args.input), model.inputs)
-    with target_for(board).session(args.url) as session:
+    with board_session(args, board) as session:
         outputs, figures = run_rows(session, model, rows, reference=args.reference, profile=args.profile)
     if args.dequantize:
         outputs = dequantize_outputs(outputs, model.outputs)

@@ -1,11 +1,12 @@
-"""`hil search --budget 64kB --task T --board B [--board B ...] [--population P] [--generations G] [--seed S]
-[--objectives accuracy,size,cycles,energy] --out DIR`.
+"""`hil search --budget 64kB --task T --board B [--board B ...] | --boards ID:N [--farm ADDRESS] [--population P]
+[--generations G] [--seed S] [--objectives accuracy,size,cycles,energy] --out DIR`.
 
 hil/cli.py wires it in with `add_search_parser(sub)`; errors are HilErrors, printed there as one line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 
@@ -40,7 +41,7 @@ def pareto_table(summary: dict, front: list[dict], metric: str, budget_bytes: in
 
 def _checked_options(args):
     """Every option checked before any work (a bad --out or a damaged store too): (budget, objectives, boards)."""
-    from hil.boards import get_board
+    from hil.boards import board_counts, get_board
     from hil.outputs import writable_dir
     from hil.search.budget import parse_budget
     from hil.search.nsga import Settings, parse_objectives
@@ -49,7 +50,10 @@ def _checked_options(args):
 
     budget = parse_budget(args.budget)
     objectives = parse_objectives(args.objectives)
-    boards = [get_board(b) for b in (args.board or [DEFAULT_BOARD])]
+    boards = [get_board(b) for b in (args.board or [])]
+    for board, count in board_counts(args.boards) if args.boards else []:
+        boards += [board] * count
+    boards = boards or [get_board(DEFAULT_BOARD)]
     get_task(args.task)
     Settings(args.population, args.generations, args.seed, 0, objectives, budget).check()
     writable_dir(args.out)
@@ -73,8 +77,9 @@ def cmd_search(args) -> None:
     settings = Settings(population=args.population, generations=args.generations, seed=args.seed,
                         genome_length=problem.genome_length, objectives=objectives, budget_bytes=budget)  # fmt: skip
     identity = {"task": args.task, "model": problem.task.zoo_name, "val_limit": args.val_limit}
-    summary = run_search(problem, boards, settings, args.out, identity, problem.task.metric_name,
-                         problem.operators, console=console, progress=not args.json)  # fmt: skip
+    with _farm(args) as farm:
+        summary = run_search(problem, boards, settings, args.out, identity, problem.task.metric_name,
+                             problem.operators, console=console, progress=not args.json, farm=farm)  # fmt: skip
     if args.json:
         print(json.dumps(summary, indent=2))
     if summary["nothing_fits"]:
@@ -85,6 +90,21 @@ def cmd_search(args) -> None:
     if not args.json:
         front = json.loads((args.out / "pareto.json").read_text())["front"]
         _print_table(summary, front, problem.task.metric_name, budget, args.out)
+
+
+@contextlib.contextmanager
+def _farm(args):
+    """The farm's client when --farm (or LG_COORDINATOR) names one, else None (local boards)."""
+    from hil.farm.places import coordinator_address
+
+    address = coordinator_address(args.farm)
+    if address is None:
+        yield None
+        return
+    from hil.farm.client import farm_client
+
+    with farm_client(address) as client:
+        yield client
 
 
 def _print_table(summary: dict, front: list[dict], metric: str, budget: int, out_dir) -> None:
@@ -105,6 +125,8 @@ def _print_table(summary: dict, front: list[dict], metric: str, budget: int, out
 def add_search_parser(subparsers) -> None:
     from pathlib import Path
 
+    from hil.shell import farm_option
+
     p = subparsers.add_parser("search", help="NSGA-II search of per-operator GRU bit widths under a flash budget")
     # argparse reads a value that starts with '-' and is not a bare number ("--budget -5kB") as an option and
     # stops with its own usage error; no option here looks like '-<digit>', so such a value goes to its option
@@ -114,6 +136,9 @@ def add_search_parser(subparsers) -> None:
     p.add_argument("--task", default="se", help="se, vowels, motions or digits (default se)")
     p.add_argument("--board", action="append", metavar="B",
                    help=f"board to measure on (default {DEFAULT_BOARD}); repeat to measure on several in parallel")  # fmt: skip
+    p.add_argument("--boards", metavar="ID:N", help="N boards of type ID (qemu-f446:4; a comma list for several "
+                                                    "types): local emulators, or places of --farm")  # fmt: skip
+    farm_option(p)
     p.add_argument("--population", type=int, default=16, help="population size, a multiple of 4 (default 16)")
     p.add_argument("--generations", type=int, default=6, help="generations after the initial one (default 6)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the GA and the data (default 0)")

@@ -36,9 +36,9 @@ def _progress(console: Console, enabled: bool) -> Progress:
 
 def run_search(problem: Problem, boards: list[Board], settings: Settings, out: Path, identity: dict,
                metric: str, operators=(), console: Optional[Console] = None, progress: bool = True,
-               urls: Optional[list] = None) -> dict:  # fmt: skip
-    """Run (or resume) NSGA-II; write the results into `out`. `identity` holds what makes two runs the
-    same search (task, model, ...); with the settings it is checked against a store being resumed."""
+               urls: Optional[list] = None, farm=None) -> dict:  # fmt: skip
+    """Run (or resume) NSGA-II into `out`. `identity` (task, model, ...) and the settings are checked against
+    a store being resumed. With `farm` (a FarmClient) each board is a place leased there."""
     console = console or Console(stderr=True)
     out = writable_dir(out)
     with Store(out / "search.db") as store:
@@ -46,7 +46,7 @@ def run_search(problem: Problem, boards: list[Board], settings: Settings, out: P
         # --generations may grow between runs: a longer run continues the same replayed history
         checked = {k: v for k, v in asdict(settings).items() if k != "generations"}
         resumed = store.check_settings({**identity, **checked, "objectives": list(settings.objectives)})
-        slots = [BoardSlot(b, i, (urls or [None] * len(boards))[i]) for i, b in enumerate(boards)]
+        slots = _slots(boards, urls, farm)
         total = settings.population * (settings.generations + 1)
         bar = _progress(console, progress)
         task = bar.add_task("search", total=total, gen=f"0/{settings.generations}", evaluated=0, cached=0, front=0)
@@ -74,6 +74,15 @@ def run_search(problem: Problem, boards: list[Board], settings: Settings, out: P
         return write_results(out, store.all(), settings.objectives, settings.genome_length, metric, operators,
                              title=f"{identity.get('task', '')} · budget {settings.budget_bytes:,} B",
                              run=run, budget_bytes=settings.budget_bytes)  # fmt: skip
+
+
+def _slots(boards: list[Board], urls: Optional[list], farm) -> list[BoardSlot]:
+    if farm is None:
+        return [BoardSlot(b, i, (urls or [None] * len(boards))[i]) for i, b in enumerate(boards)]
+    from hil.farm.lease import PlaceSource, enough_places
+
+    enough_places(farm, [b.name for b in boards])
+    return [BoardSlot(b, i, source=PlaceSource(farm, b)) for i, b in enumerate(boards)]
 
 
 def _run_figures(runner: Runner, slots: list[BoardSlot], wall_s: float, resumed: bool, stored_before: int,

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from hil.compile.compiler import compile_tflite
-from hil.dsp import spec
 from hil.dsp.chain import ChainStream
 from hil.dsp.config import StreamConfig
+from hil.dsp.identity import chain_of
+from hil.dsp.spec import NSNET2, ChainSpec
 from hil.errors import BoardResetError, ConfigError, DeviceError
-from hil.link.protocol import STREAM_MAX_HOPS, STREAM_STAGES, Status, parse_stream_hops, stream_reason
+from hil.link.protocol import STREAM_STAGES, Status, parse_stream_hops, stream_max_hops, stream_reason
 from hil.link.session import Session
 from hil.link.upload import ensure_model
 from hil.sim import Simulator, stream_command
@@ -27,15 +28,21 @@ from hil.step.roles import step_io
 
 @dataclass(frozen=True)
 class StreamModel:
-    """A compiled step model and the stream configuration that drives it."""
+    """A compiled step model and the stream configuration that drives it (with the model's chain)."""
 
     compiled: object  # hil.compile.compiler.CompiledModel
     config: StreamConfig
 
+    @property
+    def chain(self) -> ChainSpec:
+        return self.config.chain
+
     @classmethod
-    def from_tflite(cls, tflite: bytes, reference: bool = False) -> "StreamModel":
+    def from_tflite(cls, tflite: bytes, reference: bool = False, name: str = "model") -> "StreamModel":
+        """The model on the chain its .tflite names (hil.dsp.identity; nsNet2's when it names none)."""
         compiled = compile_tflite(tflite)
-        return cls(compiled, StreamConfig.from_model(compiled, step_io(tflite), reference))
+        chain = chain_of(tflite, name)
+        return cls(compiled, StreamConfig.from_model(compiled, step_io(tflite), reference, chain))
 
 
 @dataclass
@@ -63,10 +70,10 @@ class SimStream:
     """The board's C chain in-process (hil_sim_stream_*), with the model loaded in the simulator."""
 
     counter = "host-ns"
-    max_hops = STREAM_MAX_HOPS
 
     def __init__(self, model: StreamModel):
-        self._command = stream_command
+        self._command, self.hop = stream_command, model.chain.hop
+        self.max_hops = stream_max_hops(self.hop)
         Simulator(model.compiled.blob).ensure_loaded()
         status, reply = stream_command("begin", model.config.pack())
         if status != Status.OK:
@@ -74,12 +81,12 @@ class SimStream:
             raise DeviceError(f"simulator refused the stream configuration: {why}", status, reply)
 
     def hops(self, pcm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        rows = np.ascontiguousarray(pcm, dtype="<i2").reshape(-1, spec.HOP)
+        rows = np.ascontiguousarray(pcm, dtype="<i2").reshape(-1, self.hop)
         status, reply = self._command("hops", rows.tobytes())
         if status != Status.OK:
             raise DeviceError(f"simulator answered STREAM_HOPS with {Status.describe(status)} "
                               "(another model loaded since STREAM_BEGIN ends the stream)", status)  # fmt: skip
-        return parse_stream_hops(reply, len(rows))
+        return parse_stream_hops(reply, len(rows), self.hop)
 
 
 def _mirror(model: StreamModel) -> ChainStream:
@@ -98,22 +105,23 @@ def open_stream(target, model: StreamModel):
     raise ConfigError(f"stream target: wanted a board Session or one of {', '.join(CHAIN_ENGINES)}, got {target!r}")
 
 
-def stream_hops_of(pcm: np.ndarray) -> np.ndarray:
-    """The (hops, 160) int16 a signal streams as: ceil(len / 160) hops, zero-padded, plus one flush hop."""
+def stream_hops_of(pcm: np.ndarray, chain: ChainSpec = NSNET2) -> np.ndarray:
+    """The (hops, hop) int16 a signal streams as: ceil(len / hop) hops, zero-padded, plus latency / hop
+    flush hops (one for 50 % overlap, three for 75 %)."""
     pcm = np.asarray(pcm)
     if pcm.ndim != 1 or pcm.dtype != np.int16:
         raise ConfigError(f"pcm: wanted a 1-D int16 signal, got {pcm.dtype} of shape {pcm.shape}")
-    hops = -(-len(pcm) // spec.HOP) + 1
-    padded = np.zeros(hops * spec.HOP, np.int16)
+    hops = chain.hops_of(len(pcm))
+    padded = np.zeros(hops * chain.hop, np.int16)
     padded[: len(pcm)] = pcm
-    return padded.reshape(hops, spec.HOP)
+    return padded.reshape(hops, chain.hop)
 
 
 def stream_utterance(target, model: StreamModel, pcm: np.ndarray, hops_per_request: int | None = None) -> StreamResult:
     """Enhance int16 PCM through the chain on `target` (see open_stream), from a fresh stream.
 
     A board that resets mid-stream (its GRU state is gone) raises BoardResetError naming the hop."""
-    rows = stream_hops_of(pcm)
+    rows = stream_hops_of(pcm, model.chain)
     stream = open_stream(target, model)
     step = min(hops_per_request or stream.max_hops, stream.max_hops)
     counts, outs = [], []
@@ -126,4 +134,5 @@ def stream_utterance(target, model: StreamModel, pcm: np.ndarray, hops_per_reque
         counts.append(c)
         outs.append(o)
     out = np.concatenate(outs).reshape(-1)
-    return StreamResult(out[spec.LATENCY : spec.LATENCY + len(pcm)].copy(), np.concatenate(counts), stream.counter)
+    latency = model.chain.latency
+    return StreamResult(out[latency : latency + len(pcm)].copy(), np.concatenate(counts), stream.counter)

@@ -1,5 +1,6 @@
 """Which input and output of a single-step model plays which role: the features, the mask, and per
-recurrent layer its state input and the output that carries the new state.
+recurrent layer its state input and the output that carries the new state (none for a stateless,
+frame-by-frame mask model: one input, one output).
 
 The converter may rename and reorder a step model's tensors. `step_io` finds the roles by the
 SignatureDef's names first (inputs 'features', 'state' or 'state_<i>'; outputs 'mask', 'state_out' or
@@ -105,12 +106,13 @@ def step_io(interpreter_or_tflite_bytes) -> StepIO:
 
     By signature names first (inputs 'features', 'state' or 'state_<i>'; outputs 'mask', 'state_out' or
     'state_out_<i>', or 'output_<k>' in the Keras order [mask, new states...] that gru_step_model
-    builds), then by tensor names, then by the op that writes each output (new states come from ADD)."""
+    builds), then by tensor names, then by the op that writes each output (new states come from ADD).
+    A model of one input and one output is stateless: features and mask, N = 0."""
     info = _info_of(interpreter_or_tflite_bytes)
     n = len(info.inputs) - 1
-    if n < 1 or len(info.outputs) != n + 1:
+    if n < 0 or len(info.outputs) != n + 1:
         raise ConfigError(
-            f"step model: wanted features + N states in and mask + N states out (N >= 1), "
+            f"step model: wanted features + N states in and mask + N states out (N >= 0), "
             f"got {len(info.inputs)} inputs and {len(info.outputs)} outputs"
         )
     pairs = state_names(n)
@@ -123,6 +125,8 @@ def step_io(interpreter_or_tflite_bytes) -> StepIO:
     outs = _named(info.outputs, sig_out, out_names)
     if outs is None and ins is not None:
         outs = _by_producer(info, ins[1:])
+    if n == 0:  # stateless: the one input and the one output, whatever their names
+        ins, outs = info.inputs, info.outputs
     if ins is None or outs is None:
         names = [t.name for t in info.inputs + info.outputs]
         raise ConfigError(f"step model: wanted inputs/outputs named by signature or 'state', got tensors {names}")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shlex
 import time
 
 from hil import report
 from hil.boards import DEFAULT_BOARD, all_boards, get_board
+from hil.compile.compiler import load_model
 from hil.errors import FlashError
-from hil.shell import board_options, emit
+from hil.shell import board_options, board_session, emit
 from hil.targets import target_for
 from hil.targets.limits import image_report
 from hil.targets.qemu import Emulator
@@ -30,17 +32,22 @@ def cmd_build(args) -> None:
 
 
 def cmd_flash(args) -> None:
-    result = target_for(get_board(args.board)).flash(dry_run=args.dry_run)
+    target = target_for(get_board(args.board))
+    if args.model:
+        result = target.flash_model(load_model(args.model).blob, dry_run=args.dry_run)
+    else:
+        result = target.flash(dry_run=args.dry_run)
     if args.dry_run and not args.json:
-        print(" ".join(result["command"]))
+        print(shlex.join(result["command"]))
     else:
         print(json.dumps(result, indent=2))
 
 
 def cmd_info(args) -> None:
-    with target_for(get_board(args.board)).session(args.url) as session:
-        info = session.info()
-    emit(args, dataclasses.asdict(info) | {"url": session.url}, report.info_table(info, session.url))
+    with board_session(args, get_board(args.board)) as session:
+        info, model = session.info(), session.model_info()
+    emit(args, dataclasses.asdict(info) | {"url": session.url, "model": model},
+         report.info_table(info, session.url, model))  # fmt: skip
 
 
 def cmd_emulate(args) -> None:
@@ -64,8 +71,11 @@ def add_board_parsers(sub) -> None:
     board_options(p, url=False)
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("flash", help="put fresh firmware on a board (emulated: boot it in QEMU)")
+    p = sub.add_parser("flash", help="put fresh firmware on a board (emulated: boot it in QEMU), or a model in its "
+                                     "flash slot")  # fmt: skip
     board_options(p, url=False)
+    p.add_argument("--model", help="a .tflite (compiled on the fly) or .hilm to write into the flash slot; the "
+                                   "firmware stays")  # fmt: skip
     p.add_argument("--dry-run", action="store_true", help="print the exact command instead of running it")
     p.set_defaults(func=cmd_flash)
 

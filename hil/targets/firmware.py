@@ -39,7 +39,7 @@ def build(target: str) -> Path:
 
 
 def image_sizes(elf: Path) -> dict:
-    """Flash and RAM use of an STM32 ELF, from its section headers and symbols."""
+    """Flash and RAM use of an STM32 ELF and where its model slot is, from its section headers and symbols."""
     with elf.open("rb") as f:
         image = ELFFile(f)
         sections = {s.name: s["sh_size"] for s in image.iter_sections()}
@@ -51,4 +51,6 @@ def image_sizes(elf: Path) -> dict:
         "static_ram_bytes": static_ram,
         "stack_bytes": sections.get(".stack", 0),
         "model_ram_bytes": symbols["_model_end"] - symbols["_model_start"],
+        "slot_address": symbols.get("_slot_start", 0),
+        "slot_bytes": symbols.get("_slot_end", 0) - symbols.get("_slot_start", 0),
     }

@@ -7,15 +7,42 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from serial.tools import list_ports
 
+from hil.boards import Probe
 from hil.errors import BuildError, ConfigError, FlashError, LinkError, ToolMissingError
 from hil.link.session import Session
 from hil.paths import repo_root
 from hil.targets import firmware
 from hil.targets.base import Target
+from hil.targets.limits import model_limits
+from hil.targets.slot import checked_image, slot_file, verify_slot, write_slot_file
+
+
+def _openocd(probe: Probe, image: Path, address: int) -> list[str]:
+    # `program` erases only the sectors the image covers (flash write_image erase), then verifies and resets
+    return ["openocd", "-f", probe.config, "-c", f"program {{{image}}} 0x{address:08x} verify reset exit"]
+
+
+def _st_flash(probe: Probe, image: Path, address: int) -> list[str]:
+    return ["st-flash", "--reset", "write", str(image), f"0x{address:08x}"]
+
+
+# How each probe tool writes an image at an address (boards/<id>.yaml probe.tool), and its Debian package.
+PROBE_COMMANDS: dict[str, Callable[[Probe, Path, int], list[str]]] = {"openocd": _openocd, "st-flash": _st_flash}
+PROBE_PACKAGES = {"openocd": "openocd", "st-flash": "stlink-tools"}
+
+
+def _run(cmd: list[str], error: type, missing: str) -> None:
+    """Run a tool to completion; its last line of output says why it failed."""
+    if shutil.which(cmd[0]) is None:
+        raise ToolMissingError(missing)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["(no output)"]
+        raise error(f"{' '.join(cmd)} failed: {tail[0]}")
 
 
 def find_pio() -> Optional[str]:
@@ -50,12 +77,7 @@ class PhysicalTarget(Target):
         return cmd
 
     def _run_pio(self, cmd: list[str], error: type) -> None:
-        if find_pio() is None:
-            raise ToolMissingError("PlatformIO (pio) not found: pip install platformio, on a machine with internet")
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["(no output)"]
-            raise error(f"{' '.join(cmd)} failed: {tail[0]}")
+        _run(cmd, error, "PlatformIO (pio) not found: pip install platformio, on a machine with internet")
 
     def build(self) -> Path:
         if self.board.firmware.make_target:  # the same ELF builds offline with Make
@@ -70,6 +92,26 @@ class PhysicalTarget(Target):
         cmd = self.pio_command("upload", port)
         self._run_pio(cmd, FlashError)
         return {"board": self.board.name, "command": cmd, "port": port}
+
+    def slot_command(self, image: Path, address: int) -> list[str]:
+        probe = self.board.probe
+        if probe is None:
+            raise ConfigError(f"board '{self.board.name}' names no probe: its YAML needs a 'probe' to write the slot")
+        return PROBE_COMMANDS[probe.tool](probe, image, address)
+
+    def flash_model(self, blob: bytes, dry_run: bool = False) -> dict:
+        """The probe writes the slot image at the slot's address (only the slot's sectors are erased; the
+        firmware stays), the board resets and checks it; then it must report the model valid."""
+        limits = model_limits(self.board)
+        image = checked_image(blob, limits)
+        cmd = self.slot_command(slot_file(self.board), limits.slot_address)
+        if dry_run:
+            return {"board": self.board.name, "command": cmd, "dry_run": True}
+        write_slot_file(self.board, image)
+        _run(cmd, FlashError, f"{cmd[0]} not found: install the Debian package {PROBE_PACKAGES[self.board.probe.tool]}")
+        with self.session() as session:
+            report = verify_slot(session, blob, self.board.name)
+        return {"board": self.board.name, "command": cmd, "image_bytes": len(image), **report}
 
     @contextlib.contextmanager
     def _bring_up(self, **kw) -> Iterator[Session]:

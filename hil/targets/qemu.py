@@ -15,17 +15,29 @@ from hil.link.session import Session
 from hil.targets import firmware
 from hil.targets.base import Target
 from hil.targets.process import free_tcp_port, spawn, stop
+from hil.targets.slot import board_slot, slot_file
 
 
 class Emulator:
     """One QEMU process. `wait_for_client` holds the guest until the first
     connection, so that client sees the BOOT event; a long-lived emulator runs
-    without waiting and clients just shake hands."""
+    without waiting and clients just shake hands.
 
-    def __init__(self, board: Board, elf: Path, port: Optional[int] = None, wait_for_client: bool = True):
+    QEMU loads the slot image into the flash slot (`-device loader` at the
+    address the ELF's _slot_start names) once, at start: the emulator keeps it
+    for its whole life, resets included, whatever happens to the file. By
+    default that is the board's slot file (hil.targets.slot), erased for a
+    board never flashed."""
+
+    def __init__(self, board: Board, elf: Path, port: Optional[int] = None, wait_for_client: bool = True,
+                 slot: Optional[Path] = None):  # fmt: skip
         self.board, self.elf, self.wait_for_client = board, elf, wait_for_client
         self.port = port or free_tcp_port()
         self.proc: Optional[subprocess.Popen] = None
+        sizes = firmware.image_sizes(elf)
+        self.slot_address, self._slot_bytes = sizes["slot_address"], sizes["slot_bytes"]
+        self._board_slot = slot is None and self._slot_bytes > 0
+        self.slot = slot_file(board) if self._board_slot else slot
 
     @property
     def url(self) -> str:
@@ -39,12 +51,14 @@ class Emulator:
             "-icount", f"shift={emu.icount_shift}", "-kernel", str(self.elf),
             "-chardev", f"socket,id=hil,host=127.0.0.1,port={self.port},server=on,wait={wait},nodelay=on",
             "-serial", "null", "-serial", "chardev:hil",
-        ]  # fmt: skip
+        ] + (["-device", f"loader,file={self.slot},addr=0x{self.slot_address:08x}"] if self.slot else [])  # fmt: skip
 
     def start(self) -> "Emulator":
         program = self.board.emulator.program
         if shutil.which(program) is None:
             raise ToolMissingError(f"{program} not found: install the Debian package qemu-system-arm (make setup does)")
+        if self._board_slot:
+            board_slot(self.board, self._slot_bytes)  # a board never flashed: an erased slot file
         self.proc = spawn(self.argv(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         return self
 
@@ -97,6 +111,9 @@ class QemuTarget(Target):
                     raise
             finally:
                 emulator.stop()
+
+    def boot_command(self, slot: Path) -> list[str]:
+        return Emulator(self.board, self.build(), slot=slot).argv()
 
     def flash(self, dry_run: bool = False) -> dict:
         elf = self.build()

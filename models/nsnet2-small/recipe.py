@@ -1,7 +1,8 @@
 """nsnet2-small: an nsNet2-style masking model scaled down to fit an STM32F446, shipped as a single step.
 
-Trained model: Input(T, 161) -> Dense(56, relu) -> GRU(56) -> GRU(56) -> Dense(161, sigmoid) on the
-chain of hil.dsp.spec (16 kHz, 320/160 STFT, features ln(|X|^2 + 1e-9)), predicting the ideal ratio
+Trained model: Input(T, 161) -> Dense(56, relu) -> GRU(56) -> GRU(56) -> Dense(161, sigmoid) on nsNet2's
+chain (hil.dsp.spec.NSNET2: 16 kHz, 320/160 STFT, sqrt-Hann, features ln(|X|^2 + 1e-9); the card's
+`chain`, so the board runs the same), predicting the ideal ratio
 mask (MSE). The features are standardised per bin while training; the mean and deviation are folded
 into the first Dense afterwards, so the shipped model takes the raw features. Shipped model.keras: the
 same weights as one step (hil.convert.streaming.gru_step_model): inputs features (161,), state_0 (56,),
@@ -46,7 +47,7 @@ def default_data_dir() -> Path:
 def load_frames(root, split: str) -> tuple[np.ndarray, np.ndarray]:
     """Every utterance of a split, features and ideal ratio masks, concatenated frame-wise: (N, BINS) each."""
     from hil.audio.corpus import load_split, read_wav
-    from hil.dsp.spec import features, ideal_ratio_mask
+    from hil.dsp.spec import NSNET2 as CHAIN
     from hil.errors import ConfigError
 
     xs, ys = [], []
@@ -57,8 +58,8 @@ def load_frames(root, split: str) -> tuple[np.ndarray, np.ndarray]:
         if len(noisy) != len(clean):
             raise ConfigError(f"{pair.noisy_path}: wanted as many samples as its clean twin, got {len(noisy)} "
                               f"and {len(clean)}")  # fmt: skip
-        xs.append(features(noisy))
-        ys.append(ideal_ratio_mask(clean, noisy))
+        xs.append(CHAIN.features(noisy))
+        ys.append(CHAIN.ideal_ratio_mask(clean, noisy))
     return np.concatenate(xs), np.concatenate(ys)
 
 
@@ -151,6 +152,7 @@ def held_out_quality(seq_model, step_model, calib, root, limit: int = EVAL_UTTER
 def run(seed: int = 0, data=None, epochs: int | None = None, out=None) -> dict:
     """Train, score and write model.keras, calib.npy and card.json into `out` (default models/nsnet2-small);
     returns the card."""
+    from hil.dsp.spec import NSNET2 as CHAIN
     from hil.zoo import save_artifacts, zoo_dir
 
     t0 = time.perf_counter()
@@ -164,6 +166,7 @@ def run(seed: int = 0, data=None, epochs: int | None = None, out=None) -> dict:
     card = {
         "name": NAME,
         "seed": seed,
+        "chain": CHAIN.to_dict(),
         "data": DATA | {"dir": "default corpus" if data is None else str(data), **facts},
         "training": TRAIN | {"epochs": facts["epochs"]},
         "trained_as": f"Input(T, {BINS}) -> Dense({DENSE}, relu) -> GRU({HIDDEN}) -> GRU({HIDDEN}) -> "

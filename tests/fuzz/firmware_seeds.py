@@ -9,8 +9,9 @@ corpus under firmware/build/fuzz/, tests/test_fuzz.py runs from them and checks 
 link (fuzz_link.c): each seed is one complete request sequence in the harness's structured mode (or raw
 wire bytes), with the reply each request is meant to get; the tests replay every seed on the harness with
 HIL_FUZZ_TRACE=1 and compare. No payload passes one frame's limit: a blob goes up in several MODEL_CHUNKs.
-loader (fuzz_loader.c): compiled .hilm blobs of synthetic graphs, each meant to load and run.
-Everything is deterministic (graphs and weights from fixed seeds).
+loader (fuzz_loader.c): compiled .hilm blobs of synthetic graphs, each meant to load and run, and model slot
+images (hil/slot.h: valid, blank, cut short, a bad offset behind good CRCs), each meant to reach its state on
+the slot path. Everything is deterministic (graphs and weights from fixed seeds).
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ from hil.link.protocol import MAX_PAYLOAD, TYPE_REPLY, Cmd, Status, reply_type
 from hil.paths import firmware_dir
 
 HARNESS_MODEL_REGION_BYTES = 8192  # fuzz_link.c's model_region
-HOP_BYTES = 320  # 160 int16 samples
-HOP_REPLY_BYTES = 340  # 5 u32 stage counts and 160 int16 samples
 
 
 @dataclass(frozen=True)
@@ -97,39 +96,6 @@ def _model_info(state: int) -> Request:
     return Request(Cmd.MODEL_INFO, head=bytes([state]))  # 2: loaded, 3: rejected
 
 
-def stream_model():
-    """A 161-bin stateless mask model (a 1x1 depthwise conv): 5,016 B, two MODEL_CHUNKs."""
-    from hil.compile import synth
-    from hil.compile.compiler import compile_graph
-
-    return compile_graph(synth.depthwise(1, 1, 161, k=(1, 1)))
-
-
-def stream_config(model, flags: int = 0) -> bytes:
-    from hil.dsp.config import StreamConfig
-
-    f, m = model.inputs[0], model.outputs[0]
-    config = StreamConfig(0, 0, 1.0 / f.scale, f.zero_point, m.scale, m.zero_point).pack()
-    return config[:3] + bytes([flags]) + config[4:]
-
-
-def _stream_seed() -> LinkSeed:
-    """Upload the stream model (complete, loaded), refuse a short config, start a stream, stream 2 hops,
-    restart it on the reference kernels, stream 1 hop."""
-    model = stream_model()
-    hops = (np.arange(2 * 160, dtype=np.int16) * 97).tobytes()
-    config = stream_config(model)
-    no_stream = Request(Cmd.STREAM_HOPS, hops[:HOP_BYTES], status=Status.STATE)
-    return structured(
-        *upload(model.blob), _model_info(2), no_stream,
-        Request(Cmd.STREAM_BEGIN, config[:-1], status=Status.BAD_ARG, head=b"\x01"), no_stream,
-        Request(Cmd.STREAM_BEGIN, config, head=struct.pack("<H", 12)),
-        Request(Cmd.STREAM_HOPS, hops, length=2 * HOP_REPLY_BYTES),
-        Request(Cmd.STREAM_BEGIN, stream_config(model, flags=1), head=struct.pack("<H", 12)),
-        Request(Cmd.STREAM_HOPS, hops[:HOP_BYTES], length=HOP_REPLY_BYTES),
-    )  # fmt: skip
-
-
 def _model_seed() -> LinkSeed:
     """Upload a 16-8 MLP, check it loaded, run it (optimized and reference kernels) and profile it."""
     from hil.compile import synth
@@ -188,6 +154,9 @@ def _raw_seed() -> LinkSeed:
 
 def link_seeds() -> dict[str, LinkSeed]:
     """fuzz_link's seeds by file name."""
+    from tests.fuzz.slot_seeds import slot_link_seeds
+    from tests.fuzz.stream_seeds import stream_link_seeds
+
     source = bytes((i * 31 + 7) & 0xFF for i in range(300))
     unknown = Status.UNKNOWN_CMD
     return {
@@ -213,16 +182,17 @@ def link_seeds() -> dict[str, LinkSeed]:
         "not-a-request": structured(Request(0x55, status=unknown), Request(0xC1, status=unknown),
                                     Request(Cmd.NONE, status=unknown), Request(Cmd.ECHO, b"z")),
         "raw": _raw_seed(),
-        "stream": _stream_seed(),
         "tensors": _tensor_seed(),
+        **stream_link_seeds(),
+        **slot_link_seeds(),
     }  # fmt: skip
 
 
 def loader_graphs() -> dict:
-    """fuzz_loader's seed graphs by file name: one or more of every op family, MP-GRUs included."""
-    from hil.compile import synth
-    from hil.compile import synth_mpgru as mp_synth
+    """fuzz_loader's seed graphs by file name: one or more of every op family, MP-GRUs, pools, pads, layer ops."""
+    from hil.compile import synth, synth_gru, synth_mpgru as mp_synth
     from hil.mpgru.genome import OPERATORS
+    from tests.graphs import fast_path_graphs, layer_graphs
 
     genome = tuple(int(b) for b in np.random.default_rng(5).integers(2, 9, len(OPERATORS)))
     return {
@@ -234,6 +204,16 @@ def loader_graphs() -> dict:
         "depthwise-3x3x4-k3": synth.depthwise(3, 3, 4, k=(3, 3)),
         "mpgru-9-7-mixed-bits": mp_synth.mp_graph(mp_synth.random_layer(9, 7, genome, 5)),
         "mpgru-6-5-8bit-batch2": mp_synth.mp_graph(mp_synth.random_layer(6, 5, (8,) * len(OPERATORS), 6), batch=2),
+        "gru-step-6-9-5-both-resets": synth_gru.gru_step(6, (9, 5), (True, False), seed=2),
+        "avgpool-9x9x13-k3-same-relu": synth.pool2d(9, 9, 13, k=(3, 3), same=True, activation=1),
+        "avgpool-2x150x6-300-taps": synth.pool2d(2, 150, 6, k=(2, 150), stride=(1, 1)),
+        "maxpool-7x9x9-k3-s2-relu6": synth.pool2d(7, 9, 9, k=(3, 3), same=True, kind="MAX_POOL_2D", activation=3),
+        "avgpool-6x6x5-int16": synth.pool2d(6, 6, 5, k=(3, 3), stride=(1, 1), dtype="int16"),
+        "maxpool-6x7x5-int16": synth.pool2d(6, 7, 5, k=(2, 3), stride=(2, 1), kind="MAX_POOL_2D", dtype="int16"),
+        "pad-1x5x4x3": synth.pad((1, 5, 4, 3), [(1, 0), (1, 2), (0, 1), (2, 0)]),
+        "padv2-int16-1x6x5": synth.pad((1, 6, 5), [(0, 0), (3, 0), (1, 1)], "int16", -1234),
+        **{f"{name}-{dtype}": g for dtype in ("int8", "int16") for name, g in layer_graphs(dtype).items()},
+        **fast_path_graphs(),
     }
 
 
@@ -242,8 +222,10 @@ def seeds(target: str) -> dict[str, bytes]:
     if target == "link":
         return {name: seed.data for name, seed in link_seeds().items()}
     from hil.compile.compiler import compile_graph
+    from tests.fuzz.slot_seeds import loader_slot_seeds
 
-    return {name: compile_graph(graph).blob for name, graph in loader_graphs().items()}
+    slots = {name: image for name, (image, _) in loader_slot_seeds().items()}
+    return {name: compile_graph(graph).blob for name, graph in loader_graphs().items()} | slots
 
 
 TARGETS = ("link", "loader")

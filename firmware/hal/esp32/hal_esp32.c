@@ -171,6 +171,12 @@ void hal_model_region(uint8_t **base, size_t *size)
     *size = sizeof(model_region);
 }
 
+void hal_model_slot(const uint8_t **base, size_t *size)
+{
+    *base = NULL; /* no model slot in flash yet: models are uploaded into RAM */
+    *size = 0u;
+}
+
 void app_main(void)
 {
     (void)main();

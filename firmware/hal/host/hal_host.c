@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,12 +23,14 @@
 #include "hil/hal.h"
 
 #define MODEL_REGION_BYTES (1024u * 1024u) /* mirrored in boards/host.yaml (tests/test_boards.py checks) */
+#define MODEL_SLOT_BYTES (1024u * 1024u)   /* mirrored in boards/host.yaml as well */
 
 static int listen_fd = -1;
 static int client_fd = -1;
 static uint8_t rx_buf[4096];
 static size_t rx_len, rx_pos;
 static uint8_t model_region[MODEL_REGION_BYTES] __attribute__((aligned(8)));
+static const uint8_t *slot; /* NULL: no HIL_HOST_SLOT, no slot */
 
 static hal_board_info_t info = {
     .board_id = "host",
@@ -83,8 +86,34 @@ static void accept_client(void)
     rx_len = rx_pos = 0;
 }
 
+/* Read-only, so a runtime that wrote to a model held in the slot would fault
+ * here as it would on flash. */
+static void map_slot(void)
+{
+    const char *path = getenv("HIL_HOST_SLOT");
+    if (path == NULL) {
+        return;
+    }
+    uint8_t *m = mmap(NULL, MODEL_SLOT_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        die("mmap model slot");
+    }
+    memset(m, 0xFF, MODEL_SLOT_BYTES);
+    FILE *f = fopen(path, "rb");
+    if (f != NULL) {
+        size_t n = fread(m, 1, MODEL_SLOT_BYTES, f);
+        (void)n; /* a short file leaves the rest erased */
+        fclose(f);
+    }
+    if (mprotect(m, MODEL_SLOT_BYTES, PROT_READ) != 0) {
+        die("mprotect model slot");
+    }
+    slot = m;
+}
+
 void hal_init(void)
 {
+    map_slot();
     listen_fd = env_fd("HIL_HOST_LISTEN_FD");
     client_fd = env_fd("HIL_HOST_CLIENT_FD");
     const char *cause = getenv("HIL_HOST_RESET_CAUSE");
@@ -170,4 +199,10 @@ void hal_model_region(uint8_t **base, size_t *size)
 {
     *base = model_region;
     *size = sizeof(model_region);
+}
+
+void hal_model_slot(const uint8_t **base, size_t *size)
+{
+    *base = slot;
+    *size = slot != NULL ? MODEL_SLOT_BYTES : 0u;
 }

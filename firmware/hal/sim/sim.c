@@ -68,6 +68,12 @@ SIM_API int hil_sim_profile(uint8_t *out, uint32_t out_cap, uint32_t *out_len)
     return st;
 }
 
+/* 1 when op i of the loaded model has an optimised kernel of its own. */
+SIM_API int hil_sim_op_optimised(uint32_t i)
+{
+    return hil_runtime_op_optimised(i);
+}
+
 /* The STREAM_* commands as the board runs them (same parsing, same chain):
  * payload in, reply payload out (capacity HIL_MAX_PAYLOAD); returns the status. */
 static int stream_command(hil_handler_t handler, const uint8_t *payload, uint32_t len, uint8_t *reply,
@@ -91,7 +97,29 @@ SIM_API int hil_sim_stream_hops(const uint8_t *payload, uint32_t len, uint8_t *r
 }
 
 /* The chain's stages one by one, for the tests that hold the host mirror
- * (hil/dsp/chain.py) against this C bit for bit. */
+ * (hil/dsp/chain.py) against this C bit for bit, on the chain last set by
+ * hil_sim_chain (nsNet2's 320/160 sqrt-Hann log-power until then). */
+static hil_stft_t chain;
+
+static const hil_stft_t *current(void)
+{
+    if (chain.plan == NULL) {
+        hil_stft_setup(&chain, 320u, 160u, HIL_STFT_SQRT_HANN, HIL_STFT_LOG_POWER, 0.0f, HIL_STFT_MASK_GAIN);
+    }
+    return &chain;
+}
+
+/* Set the stages' chain; returns a hil_stft_check_t (the chain is unset unless HIL_STFT_OK). */
+SIM_API int hil_sim_chain(uint16_t fft_size, uint16_t hop, uint8_t window, uint8_t feature, float exponent,
+                          uint8_t mask)
+{
+    int st = (int)hil_stft_setup(&chain, fft_size, hop, window, feature, exponent, mask);
+    if (st != HIL_STFT_OK) {
+        chain.plan = NULL;
+    }
+    return st;
+}
+
 SIM_API void hil_sim_ln(const float *x, float *y, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
@@ -99,24 +127,31 @@ SIM_API void hil_sim_ln(const float *x, float *y, uint32_t n)
     }
 }
 
+SIM_API void hil_sim_exp(const float *x, float *y, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        y[i] = hil_exp_f32(x[i]);
+    }
+}
+
 SIM_API void hil_sim_analysis(const int16_t *prev, const int16_t *hop, float *re, float *im)
 {
     float work[HIL_STFT_WORK_FLOATS];
-    hil_stft_analysis(prev, hop, re, im, work);
+    hil_stft_analysis(current(), prev, hop, re, im, work);
 }
 
 SIM_API void hil_sim_features(const float *re, const float *im, float inv_scale, int32_t zp, int8_t *q)
 {
-    hil_stft_features(re, im, inv_scale, zp, q);
+    hil_stft_features(current(), re, im, inv_scale, zp, q);
 }
 
 SIM_API void hil_sim_apply_mask(const int8_t *mask, float scale, int32_t zp, float *re, float *im)
 {
-    hil_stft_apply_mask(mask, scale, zp, re, im);
+    hil_stft_apply_mask(current(), mask, scale, zp, re, im);
 }
 
 SIM_API void hil_sim_synthesis(const float *re, const float *im, float *tail, int16_t *out)
 {
     float work[HIL_STFT_WORK_FLOATS];
-    hil_stft_synthesis(re, im, tail, out, work);
+    hil_stft_synthesis(current(), re, im, tail, out, work);
 }

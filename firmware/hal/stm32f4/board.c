@@ -13,6 +13,8 @@ static struct {
 
 extern uint8_t _model_start[];
 extern uint8_t _model_end[];
+extern const uint8_t _slot_start[]; /* flash sectors 5-7 (stm32f446re.ld) */
+extern const uint8_t _slot_end[];
 
 static hal_board_info_t info = {
     .clock_hz = NOMINAL_CLOCK_HZ,
@@ -53,4 +55,10 @@ void hal_model_region(uint8_t **base, size_t *size)
 {
     *base = _model_start;
     *size = (size_t)(_model_end - _model_start);
+}
+
+void hal_model_slot(const uint8_t **base, size_t *size)
+{
+    *base = _slot_start;
+    *size = (size_t)(_slot_end - _slot_start);
 }

@@ -58,4 +58,8 @@ void hal_system_reset(hil_reset_cause_t cause);
 /* The RAM region that model blobs and arenas may use: [*base, *base + *size). */
 void hal_model_region(uint8_t **base, size_t *size);
 
+/* The flash slot that may hold a model image (hil/slot.h): [*base, *base + *size),
+ * read in place, never written by the firmware; *size is 0 on a board without one. */
+void hal_model_slot(const uint8_t **base, size_t *size);
+
 #endif

@@ -47,6 +47,34 @@ void hil_sub_s8(const int8_t *in1, const int8_t *in2, int8_t *out, const hil_bro
 void hil_sub_s16(const int16_t *in1, const int16_t *in2, int16_t *out, const hil_broadcast_t *bc,
                  const hil_add_params_t *p);
 
+/* The optimised int8 ADD and SUB (Cortex-M4; plain C elsewhere, bit for bit):
+ * the same arithmetic as hil_add_s8 / hil_sub_s8, rearranged. TFLM scales the
+ * input of the larger scale by exactly 1/2 (A: (x + offset) << 19), the other
+ * (B) by a multiplier below 1/2; each remaining requantisation is one SMMLAR
+ * (the multiply, both of hil_requantize's roundings and the output zero point)
+ * and a shift. Rows that step through both inputs one by one take that path
+ * (about 17 instructions an element); others (a scalar broadcast along the
+ * row) the record's own arithmetic. hil_add_s8_m4_prepare makes the numbers
+ * once from the record. */
+typedef struct {
+    const hil_add_params_t *p; /* the record */
+    int32_t mode;              /* 0: A is input 1, B input 2; 1: the other way; 2: both are As (equal scales) */
+    int32_t full;              /* 1: the fused activation clamps nothing beyond int8 */
+    int32_t k_a, k_b;          /* an A's (x + offset) << 20 is (x << 20) + k (k_b: the second A, mode 2) */
+    int32_t offset_b, multiplier_b, round_b, exponent_b; /* B: (x + offset) << 20 by multiplier 2^-e */
+    int32_t out_multiplier, out_round, out_exponent;     /* round: 2^(e-1) + output zero point * 2^e */
+} hil_add_m4_t;
+
+/* 1, with *f filled, when p lies where the M4 kernels give hil_add_s8's bytes
+ * (what TFLite makes for int8: one input multiplier exactly 1/2 at shift 0,
+ * the other below at a shift < 0, output shift in [-22, -1]); else 0 (the op
+ * keeps the reference kernel). */
+int hil_add_s8_m4_prepare(const hil_add_params_t *p, hil_add_m4_t *f);
+void hil_add_s8_m4(const int8_t *in1, const int8_t *in2, int8_t *out, const hil_broadcast_t *bc,
+                   const hil_add_m4_t *f);
+void hil_sub_s8_m4(const int8_t *in1, const int8_t *in2, int8_t *out, const hil_broadcast_t *bc,
+                   const hil_add_m4_t *f);
+
 /* MUL (TFLM reference_integer_ops::MulElementwise):
  *   y = clamp(output_offset + requant((x1 + input1_offset) * (x2 + input2_offset))).
  * int16 requires zero offsets (TFLM does too). */
@@ -64,6 +92,23 @@ void hil_mul_s8(const int8_t *in1, const int8_t *in2, int8_t *out, const hil_bro
                 const hil_mul_params_t *p);
 void hil_mul_s16(const int16_t *in1, const int16_t *in2, int16_t *out, const hil_broadcast_t *bc,
                  const hil_mul_params_t *p);
+
+/* The optimised int8 MUL (as hil_add_s8_m4): the product of the offset
+ * inputs requantised by one SMMLAR and a shift (about 12 instructions an
+ * element in rows that step through both inputs one by one). */
+typedef struct {
+    const hil_mul_params_t *p; /* the record */
+    int32_t shl;               /* product << shl into the multiply: 1 + the record's shift when > 0 */
+    int32_t round;             /* 2^(e-1) + output zero point * 2^e, or the zero point when e = 0 */
+    int32_t exponent;          /* e = -shift when shift < 0, else 0 */
+    int32_t full;              /* 1: the fused activation clamps nothing beyond int8 */
+} hil_mul_m4_t;
+
+/* 1, with *f filled, when p lies where hil_mul_s8_m4 gives hil_mul_s8's bytes
+ * (shift in [-22, 14]); else 0. */
+int hil_mul_s8_m4_prepare(const hil_mul_params_t *p, hil_mul_m4_t *f);
+void hil_mul_s8_m4(const int8_t *in1, const int8_t *in2, int8_t *out, const hil_broadcast_t *bc,
+                   const hil_mul_m4_t *f);
 
 /* Requantisation y = clamp(output_offset + requant(x - input_zero_point)): RELU
  * (clamp [max(min, zp_out), max]) and QUANTIZE between integer types
@@ -133,18 +178,24 @@ typedef struct {
 
 void hil_softmax_s8(const int8_t *in, int8_t *out, int32_t rows, const hil_softmax_params_t *p);
 
-/* MEAN over axes (TFLM reduce MEAN, QuantizedMeanOrSum). The output is walked
- * as out_dims with input strides out_strides; each output sums the input over
- * red_dims with red_strides (int32, wrapping), then
- *   y = clamp(output_zero_point + requant(sum - input_zero_point * count))
- * with 1/count already folded into multiplier/shift as TFLM folds it. TFLM does
- * this even when input and output quantisation are equal. */
+/* The walk of a reduction over axes: the output is walked as out_dims with
+ * input strides out_strides; each output folds the input over red_dims with
+ * red_strides. */
 typedef struct {
     int32_t out_dims[4];
     int32_t out_strides[4];
     int32_t red_dims[4];
     int32_t red_strides[4];
-    int32_t count; /* product of red_dims */
+} hil_reduce_walk_t;
+
+/* MEAN over axes (TFLM reduce MEAN, QuantizedMeanOrSum): each output sums its
+ * inputs (int32, wrapping), then
+ *   y = clamp(output_zero_point + requant(sum - input_zero_point * count))
+ * with 1/count already folded into multiplier/shift as TFLM folds it. TFLM does
+ * this even when input and output quantisation are equal. */
+typedef struct {
+    hil_reduce_walk_t walk;
+    int32_t count; /* product of walk.red_dims */
     int32_t multiplier;
     int32_t shift;
     int32_t input_zero_point;
@@ -154,8 +205,14 @@ typedef struct {
 void hil_mean_s8(const int8_t *in, int8_t *out, const hil_mean_params_t *p);
 void hil_mean_s16(const int16_t *in, int16_t *out, const hil_mean_params_t *p);
 
-/* Data movement on elements of any size (bytes). Copies use memmove, so a
- * (corrupt) blob whose tensors overlap gives wrong bytes, never undefined behaviour. */
+/* REDUCE_MAX over axes (TFLM ReduceGeneric with max): the largest raw value;
+ * TFLM requires input and output quantised alike and does not requantise. */
+void hil_reduce_max_s8(const int8_t *in, int8_t *out, const hil_reduce_walk_t *w);
+void hil_reduce_max_s16(const int16_t *in, int16_t *out, const hil_reduce_walk_t *w);
+
+/* Data movement on elements of any size (bytes). Copies use memmove or one load
+ * and one store per element, so a (corrupt) blob whose tensors overlap gives
+ * wrong bytes, never undefined behaviour. */
 
 /* CONCATENATION (TFLM copies; it rejects int8 inputs that would need requantising): for each of
  * outer blocks, input i contributes copy_bytes[i] bytes, in input order. */
@@ -166,8 +223,9 @@ void hil_concat(const uint8_t *const *inputs, const uint32_t *copy_bytes, int32_
 void hil_split(const uint8_t *in, const uint32_t *copy_bytes, int32_t n_outputs, int32_t outer,
                uint8_t *const *outputs);
 
-/* STRIDED_SLICE: out[j] = in[base + sum_k i_k * step_k] for i_k < count_k,
- * row-major; steps may be negative. elem_bytes is 1, 2 or 4. */
+/* STRIDED_SLICE, TRANSPOSE and TILE, one affine gather: out[j] = in[base +
+ * sum_k i_k * step_k] for i_k < count_k, row-major; steps may be negative (a
+ * reversed slice) or 0 (a tiled axis). elem_bytes is 1, 2 or 4. */
 typedef struct {
     int32_t base;     /* element offset of the first element read */
     int32_t count[4]; /* output extent per axis */
@@ -175,5 +233,21 @@ typedef struct {
 } hil_slice_params_t;
 
 void hil_strided_slice(const uint8_t *in, uint8_t *out, int32_t elem_bytes, const hil_slice_params_t *p);
+
+/* RESIZE_NEAREST_NEIGHBOR on NHWC (TFLM reference_ops::ResizeNearestNeighbor):
+ * output pixel (b, y, x) is input pixel (b, maps[y], maps[out_height + x]),
+ * depth elements of elem_bytes each. The maps are TFLM's GetNearestNeighbor
+ * for the op's align_corners / half_pixel_centers, computed on the host. */
+typedef struct {
+    int32_t batches;
+    int32_t in_height;
+    int32_t in_width;
+    int32_t depth;
+    int32_t out_height;
+    int32_t out_width;
+    int32_t maps[]; /* out_height source rows, then out_width source columns */
+} hil_resize_params_t;
+
+void hil_resize_nearest(const uint8_t *in, uint8_t *out, int32_t elem_bytes, const hil_resize_params_t *p);
 
 #endif

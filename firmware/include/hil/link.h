@@ -27,6 +27,10 @@ typedef struct {
 /* Reset the receiver; forget the last request. */
 void hil_link_init(hil_link_t *link);
 
+/* Check the model slot in flash once at boot, before the BOOT event: a valid
+ * image becomes the current model, read in place (src/proto/slot.c). */
+void hil_model_boot(void);
+
 /* Feed one received byte; a completed frame is dispatched and answered
  * before this returns. Safe on any byte sequence. */
 void hil_link_feed(hil_link_t *link, uint8_t byte);

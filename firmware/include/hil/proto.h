@@ -31,7 +31,8 @@
 #include "hil/status.h"
 
 #define HIL_PROTO_VERSION_MAJOR 1u
-#define HIL_PROTO_VERSION_MINOR 1u /* 1.1: tensors over several frames */
+/* 1.1: tensors over several frames; 1.2: the flash model slot; 1.3: the speech chain in STREAM_BEGIN */
+#define HIL_PROTO_VERSION_MINOR 3u
 #define HIL_PROTO_VERSION ((HIL_PROTO_VERSION_MAJOR << 8) | HIL_PROTO_VERSION_MINOR)
 
 #define HIL_MAX_PAYLOAD 4096u
@@ -58,14 +59,15 @@ typedef enum {
     HIL_CMD_MODEL_BEGIN = 0x10, /* u32 size, u32 crc32 -> u32 region bytes */
     HIL_CMD_MODEL_CHUNK = 0x11, /* u32 offset, bytes -> u32 bytes received */
     HIL_CMD_MODEL_END = 0x12,   /* -> u32 crc32; the runtime loads the blob */
-    HIL_CMD_MODEL_INFO = 0x13,  /* -> u8 state, u32 size, u32 crc32 */
+    HIL_CMD_MODEL_INFO = 0x13,  /* -> u8 state, u32 size, u32 crc32, u32 received, u8 in flash, slot report */
+    HIL_CMD_SLOT_LOAD = 0x18,   /* -> slot report; the flash slot's model becomes current (src/proto/slot.c) */
     HIL_CMD_INVOKE = 0x20,      /* input tensor bytes -> u32 cycles, output bytes */
     HIL_CMD_PROFILE = 0x21,     /* -> per-operator records of the last invoke */
     HIL_CMD_INPUT_WRITE = 0x23, /* u32 offset, bytes -> u32 input bytes staged (below) */
     HIL_CMD_INVOKE_STAGED = 0x24, /* u8 flags -> u32 cycles [, output bytes] (below) */
     HIL_CMD_OUTPUT_READ = 0x25, /* u32 offset, u16 n -> n output bytes (below) */
-    HIL_CMD_STREAM_BEGIN = 0x30, /* stream config -> u16 max hops (hil/stream.h, src/proto/stream.c) */
-    HIL_CMD_STREAM_HOPS = 0x31   /* k x 160 i16 -> k x (5 u32 stage counts, 160 i16) */
+    HIL_CMD_STREAM_BEGIN = 0x30, /* stream and chain config -> u16 max hops (hil/stream.h, src/proto/stream.c) */
+    HIL_CMD_STREAM_HOPS = 0x31   /* k x hop i16 -> k x (5 u32 stage counts, hop i16) */
 } hil_cmd_t;
 
 /* Tensors larger than a frame (src/proto/tensor_io.c). INVOKE carries every

@@ -1,6 +1,7 @@
 /* The model runtime behind the MODEL_* / INVOKE / PROFILE commands.
- * The protocol layer owns upload (chunks, CRC, bounds); a runtime only sees a
- * complete blob that passed its CRC. */
+ * The protocol layer owns upload (chunks, bounds); a runtime only sees a
+ * complete blob, in RAM or in the flash slot, and reads its constants in
+ * place. */
 #ifndef HIL_RUNTIME_H
 #define HIL_RUNTIME_H
 
@@ -13,6 +14,13 @@
 /* Validate and prepare the blob at [blob, blob + size); `arena` is the rest of
  * the model region, free for activations. HIL_OK makes the model current. */
 hil_status_t hil_runtime_load(const uint8_t *blob, size_t size, uint8_t *arena, size_t arena_size);
+
+/* Load an image: a blob with the size and CRC-32 (zlib's, of all of it) it
+ * came with, from an upload or the flash slot. Forgets the current model,
+ * sets *crc_seen to the blob's CRC-32; a mismatch is HIL_ERR_BAD_MODEL, else
+ * hil_runtime_load decides. */
+hil_status_t hil_runtime_load_image(const uint8_t *blob, size_t size, uint32_t crc, uint8_t *arena, size_t arena_size,
+                                    uint32_t *crc_seen);
 
 /* Forget the current model (a new upload has begun). */
 void hil_runtime_unload(void);
@@ -47,6 +55,10 @@ uint32_t hil_runtime_generation(void);
  * says whether the latest run of the current model succeeded, so that its
  * outputs are in the arena. */
 uint32_t hil_runtime_runs(int *ok);
+
+/* 1 when op i of the current model runs a kernel of its own with the
+ * optimised kernels (prepare chose one apart from the reference), else 0. */
+int hil_runtime_op_optimised(uint32_t i);
 
 /* Serialise the per-operator profile of the last invoke into out:
  * u16 n_ops, u16 reserved, u32 total cycles, then per op

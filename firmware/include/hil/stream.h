@@ -1,6 +1,8 @@
 /* The speech-enhancement chain streaming through the loaded model: per hop,
  * analysis -> features -> model (GRU states fed back on the board) -> mask ->
- * synthesis, each stage timed with hal_cycles(). Behind STREAM_BEGIN /
+ * synthesis, each stage timed with hal_cycles(). The chain (FFT size, hop,
+ * window, feature, mask: hil/stft.h) is part of the stream's configuration;
+ * its buffers are sized for the largest plan. Behind STREAM_BEGIN /
  * STREAM_HOPS (src/proto/stream.c) and the simulator's hil_sim_stream_*; the
  * host mirror is hil/dsp/chain.py (ChainStream). */
 #ifndef HIL_STREAM_H
@@ -13,22 +15,27 @@
 
 #define HIL_STREAM_MAX_LINKS 4u          /* GRU states fed back per hop */
 #define HIL_STREAM_MAX_STATE_BYTES 1024u /* all states together */
-#define HIL_STREAM_MAX_HOPS 12u          /* per STREAM_HOPS: 12 x 340 reply bytes fit 4096 */
 #define HIL_STREAM_STAGES 5u             /* analysis, feature, model, mask, synthesis */
 #define HIL_STREAM_FLAG_REFERENCE 0x01u  /* run the model with the reference kernels */
 
 /* Why a configuration was refused (the u8 payload of the error reply). */
 typedef enum {
     HIL_STREAM_OK = 0,
-    HIL_STREAM_BAD_LENGTH = 1,    /* payload is not 20 + 20 * n_links bytes */
-    HIL_STREAM_BAD_FEATURE = 2,   /* feature input: no such input, not int8, not 161 elements */
-    HIL_STREAM_BAD_MASK = 3,      /* mask output: no such output, not int8, not 161 elements */
+    HIL_STREAM_BAD_LENGTH = 1,    /* payload is not 32 + 20 * n_links bytes */
+    HIL_STREAM_BAD_FEATURE = 2,   /* feature input: no such input, not int8, not the chain's bins */
+    HIL_STREAM_BAD_MASK = 3,      /* mask output: no such output, not int8, not the chain's bins */
     HIL_STREAM_BAD_FEATURE_Q = 4, /* inv_scale not finite and > 0, or zp not the tensor's */
     HIL_STREAM_BAD_MASK_Q = 5,    /* scale not finite and > 0, or zp not the tensor's */
     HIL_STREAM_BAD_LINKS = 6,     /* too many links, or the model has inputs nobody feeds */
     HIL_STREAM_BAD_LINK = 7,      /* a link's tensors: missing, not int8, sizes differ, input used twice */
     HIL_STREAM_BAD_REQUANT = 8,   /* multiplier/shift out of range, or zps not the tensors' */
-    HIL_STREAM_BAD_STATE = 9      /* states exceed HIL_STREAM_MAX_STATE_BYTES */
+    HIL_STREAM_BAD_STATE = 9,     /* states exceed HIL_STREAM_MAX_STATE_BYTES */
+    HIL_STREAM_BAD_FFT = 10,      /* no plan for the FFT size (hil_stft_check_t + 9 from here on) */
+    HIL_STREAM_BAD_HOP = 11,      /* hop not fft_size / 2 or / 4 */
+    HIL_STREAM_BAD_WINDOW = 12,   /* no such window kind */
+    HIL_STREAM_BAD_FEATURE_KIND = 13, /* no such feature */
+    HIL_STREAM_BAD_EXPONENT = 14, /* power-law exponent not in (0, 2], or not 0 for log-power */
+    HIL_STREAM_BAD_MASK_KIND = 15 /* no such mask kind */
 } hil_stream_reason_t;
 
 typedef struct {
@@ -41,6 +48,15 @@ typedef struct {
 } hil_stream_link_t;
 
 typedef struct {
+    uint16_t fft_size;
+    uint16_t hop;
+    uint8_t window;  /* hil_stft_window_kind_t */
+    uint8_t feature; /* hil_stft_feature_t */
+    uint8_t mask;    /* hil_stft_mask_t */
+    float exponent;  /* power-law's c; 0 for log-power */
+} hil_stream_chain_t;
+
+typedef struct {
     uint8_t feature_input;
     uint8_t mask_output;
     uint8_t n_links;
@@ -49,6 +65,7 @@ typedef struct {
     int32_t feature_zp;
     float mask_scale;
     int32_t mask_zp;
+    hil_stream_chain_t chain;
     hil_stream_link_t links[HIL_STREAM_MAX_LINKS];
 } hil_stream_config_t;
 
@@ -58,9 +75,12 @@ typedef struct {
  * call ends the previous stream, refused or not. */
 hil_status_t hil_stream_begin(const hil_stream_config_t *cfg, hil_stream_reason_t *reason);
 
-/* One hop: 160 int16 samples in, 160 out (delayed by 160), and the counter
- * delta of each stage. HIL_ERR_STATE without a stream or after the model
- * changed (the stream then ends). */
+/* The running stream's hop in samples; 0 without a stream. */
+uint16_t hil_stream_hop_samples(void);
+
+/* One hop: hil_stream_hop_samples() int16 samples in, as many out (delayed
+ * by fft_size - hop), and the counter delta of each stage. HIL_ERR_STATE
+ * without a stream or after the model changed (the stream then ends). */
 hil_status_t hil_stream_hop(const int16_t *in, int16_t *out, uint32_t counts[HIL_STREAM_STAGES]);
 
 /* Forget the stream. */

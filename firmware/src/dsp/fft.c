@@ -1,25 +1,27 @@
-/* The 160-point complex FFT (Stockham autosort, decimation in time) and the
- * 320-point real FFT built on it. Every expression is written in the order
- * hil/dsp/chain.py evaluates it; keep the two in step. */
+/* The complex FFT of N/2 points behind the N-point real FFT: Stockham
+ * autosort, decimation in time, one stage per radix of the plan (tables.c).
+ * A stage after sub-transforms of length ns takes element j = b*ns + k and
+ * its partners j + r M/R (M = N/2), twiddled by W_{R ns}^{rk} = W^(r k N/(R ns)),
+ * W = exp(-2 pi i / N), and writes outputs b*R*ns + k + r*ns. Every
+ * expression is written in the order hil/dsp/fft.py evaluates it; keep the
+ * two in step. */
 #include "hil/stft.h"
 
-#define N HIL_STFT_FFT
-
-/* (re, im) *= W^t, W = exp(-2 pi i / 320) */
-static inline void twiddle(float *re, float *im, unsigned t)
+/* (re, im) *= W^t */
+static inline void twiddle(const hil_stft_plan_t *p, float *re, float *im, unsigned t)
 {
-    const float c = hil_stft_tw_re[t], s = hil_stft_tw_im[t];
+    const float c = p->tw_re[t], s = p->tw_im[t];
     const float a = *re, b = *im;
     *re = a * c - b * s;
     *im = a * s + b * c;
 }
 
-/* The first stage (ns = 1): radix 5, no twiddles. */
-static void stage_radix5(const float *xr, const float *xi, float *yr, float *yi)
+/* Radix 5, only as the first stage (ns = 1): no twiddles. */
+static void stage_radix5(unsigned m, const float *xr, const float *xi, float *yr, float *yi)
 {
     const float c1 = hil_stft_radix5[0], c2 = hil_stft_radix5[1];
     const float s1 = hil_stft_radix5[2], s2 = hil_stft_radix5[3];
-    const unsigned stride = N / 5u;
+    const unsigned stride = m / 5u;
     for (unsigned j = 0; j < stride; j++) {
         const float *pr = xr + j, *pi = xi + j;
         const float t1r = pr[stride] + pr[4u * stride], t1i = pi[stride] + pi[4u * stride];
@@ -44,16 +46,16 @@ static void stage_radix5(const float *xr, const float *xi, float *yr, float *yi)
     }
 }
 
-/* A radix-2 stage after sub-transforms of length ns: element j = b*ns + k
- * pairs with j + 80, its partner twiddled by W_{2ns}^k = W^(k * 160/ns). */
-static void stage_radix2(const float *xr, const float *xi, float *yr, float *yi, unsigned ns)
+/* Radix 2: the partner is always twiddled (W^0 too). */
+static void stage_radix2(const hil_stft_plan_t *p, unsigned m, const float *xr, const float *xi, float *yr,
+                         float *yi, unsigned ns)
 {
-    const unsigned half = N / 2u, step = N / ns;
+    const unsigned half = m / 2u, step = p->fft_size / (2u * ns);
     for (unsigned b = 0; b < half / ns; b++) {
         for (unsigned k = 0; k < ns; k++) {
             const unsigned j = b * ns + k, d = b * 2u * ns + k;
             float vr = xr[j + half], vi = xi[j + half];
-            twiddle(&vr, &vi, k * step);
+            twiddle(p, &vr, &vi, k * step);
             yr[d] = xr[j] + vr;
             yi[d] = xi[j] + vi;
             yr[d + ns] = xr[j] - vr;
@@ -62,58 +64,68 @@ static void stage_radix2(const float *xr, const float *xi, float *yr, float *yi,
     }
 }
 
-void hil_fft160(float *re, float *im, float *scratch)
+/* One radix-4 butterfly of x[j + r q], r < 4, into y[d + r ns]: y_r = sum_s a_s (-i)^(rs), the partners
+ * a_s = x[j + s q] W^(s t) twiddled unless t = 0 (W^0 = 1: k = 0, and every k of the first stage). */
+static inline void butterfly4(const hil_stft_plan_t *p, const float *xr, const float *xi, unsigned j, unsigned q,
+                              unsigned t, float *yr, float *yi, unsigned d, unsigned ns)
 {
-    float *sr = scratch, *si = scratch + N;
-    stage_radix5(re, im, sr, si);
-    /* five radix-2 stages, ping-ponging so that the last lands in re/im */
-    stage_radix2(sr, si, re, im, 5u);
-    stage_radix2(re, im, sr, si, 10u);
-    stage_radix2(sr, si, re, im, 20u);
-    stage_radix2(re, im, sr, si, 40u);
-    stage_radix2(sr, si, re, im, 80u);
+    float ar[4], ai[4];
+    for (unsigned r = 0; r < 4u; r++) {
+        ar[r] = xr[j + r * q];
+        ai[r] = xi[j + r * q];
+        if (t != 0u && r != 0u) {
+            twiddle(p, &ar[r], &ai[r], r * t);
+        }
+    }
+    const float t0r = ar[0] + ar[2], t0i = ai[0] + ai[2], t1r = ar[0] - ar[2], t1i = ai[0] - ai[2];
+    const float t2r = ar[1] + ar[3], t2i = ai[1] + ai[3], t3r = ar[1] - ar[3], t3i = ai[1] - ai[3];
+    yr[d] = t0r + t2r;
+    yi[d] = t0i + t2i;
+    yr[d + ns] = t1r + t3i;
+    yi[d + ns] = t1i - t3r;
+    yr[d + 2u * ns] = t0r - t2r;
+    yi[d + 2u * ns] = t0i - t2i;
+    yr[d + 3u * ns] = t1r - t3i;
+    yi[d + 3u * ns] = t1i + t3r;
 }
 
-/* X[k] = E + W^k O with E = (Z[k] + conj Z[N-k]) / 2, O = (Z[k] - conj Z[N-k]) / 2i. */
-void hil_rfft320(const float *x, float *re, float *im, float *work)
+/* Radix 4: groups of ns butterflies; element j = g + k (g a multiple of ns) writes from 4 g + k. */
+static void stage_radix4(const hil_stft_plan_t *p, unsigned m, const float *xr, const float *xi, float *yr,
+                         float *yi, unsigned ns)
 {
-    float *zr = work, *zi = work + N;
-    for (unsigned n = 0; n < N; n++) {
-        zr[n] = x[2u * n];
-        zi[n] = x[2u * n + 1u];
-    }
-    hil_fft160(zr, zi, work + 2u * N);
-    re[0] = zr[0] + zi[0];
-    im[0] = 0.0f;
-    re[N] = zr[0] - zi[0];
-    im[N] = 0.0f;
-    for (unsigned k = 1; k < N; k++) {
-        const float ar = zr[k], ai = zi[k], br = zr[N - k], bi = zi[N - k];
-        const float er = (ar + br) * 0.5f, ei = (ai - bi) * 0.5f;
-        const float o_r = (ai + bi) * 0.5f, oi = (br - ar) * 0.5f;
-        const float c = hil_stft_tw_re[k], s = hil_stft_tw_im[k];
-        re[k] = er + (o_r * c - oi * s);
-        im[k] = ei + (o_r * s + oi * c);
+    const unsigned q = m / 4u, step = p->fft_size / (4u * ns);
+    for (unsigned g = 0; g < q; g += ns) {
+        for (unsigned k = 0; k < ns; k++) {
+            butterfly4(p, xr, xi, g + k, q, k * step, yr, yi, 4u * g + k, ns);
+        }
     }
 }
 
-/* Z[k] = E + i O with E = (X[k] + conj X[160-k]) / 2, O = (X[k] - conj X[160-k]) / 2 * conj W^k;
- * the inverse DFT of Z is conj(DFT(conj Z)). */
-void hil_irfft320(const float *re, const float *im, float *x, float *work)
+void hil_fft(const hil_stft_plan_t *p, float *re, float *im, float *scratch)
 {
-    float *zr = work, *zi = work + N;
-    for (unsigned k = 0; k < N; k++) {
-        const float ar = re[k], ai = k == 0u ? 0.0f : im[k], br = re[N - k], bi = k == 0u ? 0.0f : im[N - k];
-        const float er = (ar + br) * 0.5f, ei = (ai - bi) * 0.5f;
-        const float dr = (ar - br) * 0.5f, di = (ai + bi) * 0.5f;
-        const float c = hil_stft_tw_re[k], s = hil_stft_tw_im[k]; /* conj W^k = c - i s */
-        const float o_r = dr * c + di * s, oi = di * c - dr * s;
-        zr[k] = er - oi;
-        zi[k] = -(ei + o_r);
+    const unsigned m = p->fft_size / 2u;
+    float *src_r = re, *src_i = im, *dst_r = scratch, *dst_i = scratch + m;
+    unsigned ns = 1u;
+    for (unsigned s = 0; s < p->n_stages; s++) {
+        const unsigned radix = p->radix[s];
+        if (radix == 5u) {
+            stage_radix5(m, src_r, src_i, dst_r, dst_i);
+        } else if (radix == 4u) {
+            stage_radix4(p, m, src_r, src_i, dst_r, dst_i, ns);
+        } else {
+            stage_radix2(p, m, src_r, src_i, dst_r, dst_i, ns);
+        }
+        ns *= radix;
+        float *tr = src_r, *ti = src_i; /* ping-pong */
+        src_r = dst_r;
+        src_i = dst_i;
+        dst_r = tr;
+        dst_i = ti;
     }
-    hil_fft160(zr, zi, work + 2u * N);
-    for (unsigned n = 0; n < N; n++) {
-        x[2u * n] = zr[n];
-        x[2u * n + 1u] = -zi[n];
+    if (src_r != re) { /* an odd number of stages ends in the scratch */
+        for (unsigned n = 0; n < m; n++) {
+            re[n] = src_r[n];
+            im[n] = src_i[n];
+        }
     }
 }

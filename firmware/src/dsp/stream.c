@@ -12,9 +12,10 @@ static struct {
     int active;
     uint32_t generation; /* of the model the configuration was checked against */
     hil_stream_config_t cfg;
-    int16_t prev[HIL_STFT_HOP];  /* the previous hop's input: the frame's first half */
-    float tail[HIL_STFT_HOP];    /* the previous frame's windowed second half */
-    float re[HIL_STFT_BINS], im[HIL_STFT_BINS];
+    hil_stft_t chain;
+    int16_t prev[HIL_STFT_MAX_HISTORY]; /* the last fft_size - hop input samples: the frame's start */
+    float tail[HIL_STFT_MAX_HISTORY];   /* the earlier frames' windowed samples still to come out */
+    float re[HIL_STFT_MAX_BINS], im[HIL_STFT_MAX_BINS];
     float work[HIL_STFT_WORK_FLOATS];
     int8_t state[HIL_STREAM_MAX_STATE_BYTES]; /* every link's state_in, back to back */
     uint16_t state_offset[HIL_STREAM_MAX_LINKS];
@@ -59,8 +60,13 @@ static hil_stream_reason_t check_link(const hil_stream_config_t *cfg, unsigned i
 
 static hil_stream_reason_t check(const hil_stream_config_t *cfg)
 {
-    const hil_tensor_t *f = int8_io(0, cfg->feature_input, HIL_STFT_BINS);
-    const hil_tensor_t *m = int8_io(1, cfg->mask_output, HIL_STFT_BINS);
+    const hil_stream_chain_t *c = &cfg->chain;
+    hil_stft_check_t chain = hil_stft_setup(&s.chain, c->fft_size, c->hop, c->window, c->feature, c->exponent, c->mask);
+    if (chain != HIL_STFT_OK) {
+        return (hil_stream_reason_t)(HIL_STREAM_BAD_FFT - HIL_STFT_BAD_SIZE + chain);
+    }
+    const hil_tensor_t *f = int8_io(0, cfg->feature_input, s.chain.bins);
+    const hil_tensor_t *m = int8_io(1, cfg->mask_output, s.chain.bins);
     if (f == NULL) {
         return HIL_STREAM_BAD_FEATURE;
     }
@@ -114,6 +120,11 @@ void hil_stream_end(void)
     s.active = 0;
 }
 
+uint16_t hil_stream_hop_samples(void)
+{
+    return s.active ? s.chain.hop : 0u;
+}
+
 /* Copy every state into its model input (a run may have reused that memory). */
 static void states_in(void)
 {
@@ -150,9 +161,9 @@ hil_status_t hil_stream_hop(const int16_t *in, int16_t *out, uint32_t counts[HIL
     hil_runtime_io(0, s.cfg.feature_input, &feat);
     hil_runtime_io(1, s.cfg.mask_output, &mask);
     uint32_t t0 = hal_cycles();
-    hil_stft_analysis(s.prev, in, s.re, s.im, s.work);
+    hil_stft_analysis(&s.chain, s.prev, in, s.re, s.im, s.work);
     uint32_t t1 = hal_cycles();
-    hil_stft_features(s.re, s.im, s.cfg.feature_inv_scale, s.cfg.feature_zp, (int8_t *)feat);
+    hil_stft_features(&s.chain, s.re, s.im, s.cfg.feature_inv_scale, s.cfg.feature_zp, (int8_t *)feat);
     uint32_t t2 = hal_cycles();
     states_in();
     uint32_t model_cycles;
@@ -164,10 +175,12 @@ hil_status_t hil_stream_hop(const int16_t *in, int16_t *out, uint32_t counts[HIL
     }
     states_out();
     uint32_t t3 = hal_cycles();
-    hil_stft_apply_mask((const int8_t *)mask, s.cfg.mask_scale, s.cfg.mask_zp, s.re, s.im);
+    hil_stft_apply_mask(&s.chain, (const int8_t *)mask, s.cfg.mask_scale, s.cfg.mask_zp, s.re, s.im);
     uint32_t t4 = hal_cycles();
-    hil_stft_synthesis(s.re, s.im, s.tail, out, s.work);
-    memcpy(s.prev, in, sizeof(s.prev));
+    hil_stft_synthesis(&s.chain, s.re, s.im, s.tail, out, s.work);
+    const unsigned hop = s.chain.hop, keep = s.chain.history - hop;
+    memmove(s.prev, s.prev + hop, keep * sizeof(s.prev[0]));
+    memcpy(s.prev + keep, in, hop * sizeof(s.prev[0]));
     uint32_t t5 = hal_cycles();
     counts[0] = t1 - t0;
     counts[1] = t2 - t1;

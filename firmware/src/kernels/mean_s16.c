@@ -1,4 +1,4 @@
-#include "mean_impl.h"
+#include "reduce_impl.h"
 
 void hil_mean_s16(const int16_t *in, int16_t *out, const hil_mean_params_t *p)
 {

@@ -1,4 +1,4 @@
-#include "mean_impl.h"
+#include "reduce_impl.h"
 
 void hil_mean_s8(const int8_t *in, int8_t *out, const hil_mean_params_t *p)
 {

@@ -95,6 +95,37 @@ static inline int32_t hil_smmlar(int32_t a, int32_t b, int32_t acc)
 /* x clamped to N-bit two's complement, N a constant in 1..32 (SSAT). */
 #define HIL_SSAT(x, N) __ssat((x), (N))
 
+/* Halfword-wise acc + (bytes 0 and 2 of x, sign-extended). */
+static inline int32_t hil_sxtab16(int32_t acc, int32_t x)
+{
+    return __sxtab16(acc, x);
+}
+
+/* Halfword-wise acc + (bytes 1 and 3 of x, sign-extended). */
+static inline int32_t hil_sxtab16_ror8(int32_t acc, int32_t x)
+{
+    int32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
+    return r;
+}
+
+/* Byte-wise signed max (min) of four int8 lanes: SSUB8 sets a GE flag per
+ * lane where a >= b, SEL picks by them. One asm block, as nothing else may
+ * touch the GE flags in between. */
+static inline int32_t hil_max_s8x4(int32_t a, int32_t b)
+{
+    int32_t r, t;
+    __asm__("ssub8 %[t], %[a], %[b]\n\tsel %[r], %[a], %[b]" : [r] "=&r"(r), [t] "=&r"(t) : [a] "r"(a), [b] "r"(b));
+    return r;
+}
+
+static inline int32_t hil_min_s8x4(int32_t a, int32_t b)
+{
+    int32_t r, t;
+    __asm__("ssub8 %[t], %[a], %[b]\n\tsel %[r], %[b], %[a]" : [r] "=&r"(r), [t] "=&r"(t) : [a] "r"(a), [b] "r"(b));
+    return r;
+}
+
 #else
 
 static inline int32_t hil_simd_lo(int32_t x)
@@ -171,6 +202,33 @@ static inline int32_t hil_smmlar(int32_t a, int32_t b, int32_t acc)
 
 #define HIL_SSAT(x, N) hil_clamp((x), -(int32_t)(1u << ((N) - 1)), (int32_t)((1u << ((N) - 1)) - 1u))
 
+
+static inline int32_t hil_sxtab16(int32_t acc, int32_t x)
+{
+    return hil_sadd16(acc, hil_sxtb16(x));
+}
+
+static inline int32_t hil_sxtab16_ror8(int32_t acc, int32_t x)
+{
+    return hil_sadd16(acc, hil_sxtb16_ror8(x));
+}
+
+static inline int32_t hil_max_s8x4(int32_t a, int32_t b)
+{
+    uint32_t r = 0;
+    for (int k = 0; k < 32; k += 8) {
+        const int8_t x = (int8_t)(uint8_t)((uint32_t)a >> k), y = (int8_t)(uint8_t)((uint32_t)b >> k);
+        r |= (uint32_t)(uint8_t)(x >= y ? x : y) << k;
+    }
+    return (int32_t)r;
+}
+
+/* Per lane, {min, max} = {a, b}: the lane that is not the max is a ^ b ^ max. */
+static inline int32_t hil_min_s8x4(int32_t a, int32_t b)
+{
+    return a ^ b ^ hil_max_s8x4(a, b);
+}
+
 #endif
 
 /* Four int8 from any address (the M4 loads unaligned words in one LDR). */
@@ -179,6 +237,12 @@ static inline int32_t hil_read_s8x4(const int8_t *p)
     int32_t v;
     memcpy(&v, p, sizeof(v));
     return v;
+}
+
+/* Four int8 to any address. */
+static inline void hil_write_s8x4(int8_t *p, int32_t v)
+{
+    memcpy(p, &v, sizeof(v));
 }
 
 /* One step of four dot products that share their input: x points at input

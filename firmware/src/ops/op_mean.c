@@ -3,43 +3,28 @@
  * Parameters: hil/compile/ops/reduce.py. */
 #include "elementwise_ops.h"
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const hil_mean_params_t *p = hil_op_params(m, op, sizeof(hil_mean_params_t));
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
     if (p == NULL || op->n_inputs != 1u || op->n_outputs != 1u || !hil_ew_is_q(in) ||
-        !hil_ew_all_dtype(m, op, in->dtype) || !hil_ew_count_ok(p->out_dims, hil_tensor_elements(out)) ||
-        p->count <= 0 || !hil_ew_count_ok(p->red_dims, p->count) ||
-        !hil_ew_mult_ok(p->multiplier, p->shift) ||
+        !hil_ew_all_dtype(m, op, in->dtype) ||
+        !hil_ew_reduce_walk_ok(&p->walk, hil_tensor_elements(in), hil_tensor_elements(out)) || p->count <= 0 ||
+        !hil_ew_count_ok(p->walk.red_dims, p->count) || !hil_ew_mult_ok(p->multiplier, p->shift) ||
         !hil_ew_in_range(p->input_zero_point, hil_ew_qmin(in->dtype), hil_ew_qmax(in->dtype)) ||
         !hil_ew_in_range(p->output_zero_point, hil_ew_qmin(in->dtype), hil_ew_qmax(in->dtype))) {
         return HIL_ERR_BAD_MODEL;
     }
-    /* the furthest input element: the last output's base plus the last reduced offset */
-    const int64_t n_in = hil_tensor_elements(in);
-    int64_t base = 0;
-    for (int k = 0; k < 4; k++) {
-        if (p->out_strides[k] < 0 || p->out_strides[k] > n_in) {
-            return HIL_ERR_BAD_MODEL;
-        }
-        base += (int64_t)(p->out_dims[k] - 1) * p->out_strides[k];
-        if (base >= n_in) {
-            return HIL_ERR_BAD_MODEL;
-        }
-    }
-    return hil_ew_reach_ok(p->red_dims, p->red_strides, base, n_in) ? HIL_OK : HIL_ERR_BAD_MODEL;
-}
-
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
-{
-    const hil_mean_params_t *p = hil_op_params(m, op, sizeof(hil_mean_params_t));
-    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
-    if (in->dtype == HIL_DTYPE_INT8) {
-        hil_mean_s8(hil_tensor_data(m, in), hil_tensor_data(m, out), p);
-    } else {
-        hil_mean_s16(hil_tensor_data(m, in), hil_tensor_data(m, out), p);
-    }
     return HIL_OK;
 }
 
-HIL_OP_REGISTER(mean, HIL_OP_MEAN, prepare, eval);
+HIL_EW_WALK_EVAL(eval_s8, hil_mean_s8)
+HIL_EW_WALK_EVAL(eval_s16, hil_mean_s16)
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
+{
+    const hil_mean_params_t *p = hil_op_params(m, op, sizeof(hil_mean_params_t));
+    return hil_ew_unary_prepare(check(m, op), m, op, s, p, eval_s8, eval_s8, eval_s16);
+}
+
+HIL_OP_REGISTER(mean, HIL_OP_MEAN, prepare, hil_ew_unary_t);

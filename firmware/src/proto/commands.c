@@ -136,6 +136,7 @@ hil_handler_t hil_command_handler(uint8_t type)
     case HIL_CMD_MODEL_CHUNK: return hil_cmd_model_chunk;
     case HIL_CMD_MODEL_END: return hil_cmd_model_end;
     case HIL_CMD_MODEL_INFO: return hil_cmd_model_info;
+    case HIL_CMD_SLOT_LOAD: return hil_cmd_slot_load;
     case HIL_CMD_INVOKE: return hil_cmd_invoke;
     case HIL_CMD_PROFILE: return hil_cmd_profile;
     case HIL_CMD_INPUT_WRITE: return hil_cmd_input_write;

@@ -1,10 +1,10 @@
 /* Model upload in chunks into the HAL's model region, then hand-over to the
  * runtime. Chunks must arrive in order; a retried chunk is answered from the
- * link's saved reply, so it is never written twice. */
+ * link's saved reply, so it is never written twice. The flash slot's model
+ * (slot.c) is installed through the same hil_model_install. */
 #include <string.h>
 
 #include "handlers.h"
-#include "hil/crc32.h"
 #include "hil/hal.h"
 #include "hil/runtime.h"
 #include "hil/wire.h"
@@ -16,6 +16,7 @@ static struct {
     uint32_t size;
     uint32_t crc;
     uint32_t received;
+    uint8_t in_flash; /* the blob is the slot's, read in place; else it is in the model region */
 } model;
 
 /* Arenas start on an 8-byte boundary after the blob. */
@@ -89,17 +90,26 @@ hil_status_t hil_cmd_model_end(hil_link_t *link, const hil_request_t *req, uint8
     uint8_t *region;
     size_t region_bytes;
     hal_model_region(&region, &region_bytes);
-    uint32_t crc = hil_crc32(0, region, model.size);
+    uint32_t crc = 0;
+    hil_status_t st = hil_model_install(region, model.size, model.crc, 0, &crc);
     hil_wire_put_u32(out, crc);
     *out_len = 4;
-    if (crc != model.crc) {
-        model.state = MODEL_REJECTED;
-        return HIL_ERR_BAD_MODEL;
-    }
-    size_t span = blob_span(model.size);
+    return st;
+}
+
+hil_status_t hil_model_install(const uint8_t *blob, uint32_t size, uint32_t crc, int in_flash, uint32_t *crc_seen)
+{
+    uint8_t *region;
+    size_t region_bytes;
+    hal_model_region(&region, &region_bytes);
+    size_t span = in_flash ? 0u : blob_span(size); /* a blob in RAM sits before its arena */
     size_t arena_bytes = span < region_bytes ? region_bytes - span : 0u;
-    hil_status_t st = hil_runtime_load(region, model.size, region + span, arena_bytes);
+    hil_status_t st = hil_runtime_load_image(blob, size, crc, region + span, arena_bytes, crc_seen);
     model.state = st == HIL_OK ? MODEL_LOADED : MODEL_REJECTED;
+    model.size = size;
+    model.crc = crc;
+    model.received = size;
+    model.in_flash = (uint8_t)(in_flash != 0);
     return st;
 }
 
@@ -112,6 +122,8 @@ hil_status_t hil_cmd_model_info(hil_link_t *link, const hil_request_t *req, uint
     p = hil_wire_put_u32(p, model.size);
     p = hil_wire_put_u32(p, model.crc);
     p = hil_wire_put_u32(p, model.received);
+    *p++ = model.in_flash;
+    p = hil_slot_put_info(p);
     *out_len = (size_t)(p - out);
     return HIL_OK;
 }

@@ -41,6 +41,20 @@ class OpCode:
     DEQUANTIZE = 17
     SOFTMAX = 18
     MP_GRU = 19  # the HIL_MP_GRU custom op (hil/mpgru)
+    PAD = 20  # PAD and PADV2
+    AVERAGE_POOL_2D = 21
+    MAX_POOL_2D = 22
+    PRELU = 30
+    LEAKY_RELU = 31
+    HARD_SWISH = 32
+    MAXIMUM = 33
+    MINIMUM = 34
+    TRANSPOSE = 35
+    PACK = 36
+    UNPACK = 37
+    RESIZE_NEAREST_NEIGHBOR = 38
+    REDUCE_MAX = 39
+    GRU_STEP_S8 = 40  # a GRU cell's ops fused by the compiler (hil.compile.fuse)
 
 
 @dataclass

@@ -1,8 +1,11 @@
-"""ADD, SUB, MUL (int8, int16) with broadcasting: firmware/src/ops/op_{add,sub,mul}.c.
+"""ADD, SUB, MUL, MAXIMUM, MINIMUM (int8, int16) with broadcasting:
+firmware/src/ops/op_{add_sub,mul,maximum_minimum}.c.
 
 TFLM Prepare: add_common.cc, sub_common.cc (the same multipliers, in double:
 older sub_common.cc sources compute them in float32, but the TFLM this lab
-tests against agrees only with double, which int16 SUB tells apart), mul_common.cc."""
+tests against agrees only with double, which int16 SUB tells apart), mul_common.cc. MAXIMUM and
+MINIMUM have no Prepare: TFLM compares raw values, so the compiler wants the three tensors quantised
+alike (the converter makes them so)."""
 
 from __future__ import annotations
 
@@ -58,3 +61,14 @@ def mul(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     lo, hi = activation_range(op, _activation(op), out)
     params = broadcast(op, a.shape, b.shape, out.shape) + struct.pack("<7i", -z1, -z2, m, sh, zo, lo, hi)
     return OpSpec(OpCode.MUL, [op.inputs[0], op.inputs[1]], [op.outputs[0]], params)
+
+
+@register("MAXIMUM", "MINIMUM", inputs=2)
+def maximum_minimum(op: Op, g: Graph, data: DataWriter) -> OpSpec:
+    a, b, out = _operands(op, g)
+    quants = [per_tensor_q(op, t) for t in (a, b, out)]
+    if quants[0] != quants[2] or quants[1] != quants[2]:
+        raise ModelError(f"{op.where()}: inputs quantised {quants[0]} and {quants[1]}, output {quants[2]}; "
+                         f"TFLM's {op.name} compares raw values and needs them alike")  # fmt: skip
+    code = OpCode.MAXIMUM if op.name == "MAXIMUM" else OpCode.MINIMUM
+    return OpSpec(code, [op.inputs[0], op.inputs[1]], [op.outputs[0]], broadcast(op, a.shape, b.shape, out.shape))

@@ -22,7 +22,8 @@ _MAX_PARTS = 16  # MAX_INPUTS / MAX_OUTPUTS in the op files
 _MAX_CONCAT_INPUTS = 10  # TFLM's kMaxInputNum
 
 
-def _tensor(op: Op, g: Graph, index: int) -> Tensor:
+def tensor(op: Op, g: Graph, index: int) -> Tensor:
+    """Tensor `index` of op, of a type the data-movement ops copy; otherwise one ModelError."""
     t = g.tensor(index)
     if t is None:
         raise ModelError(f"{op.where()}: a required tensor is missing")
@@ -31,11 +32,21 @@ def _tensor(op: Op, g: Graph, index: int) -> Tensor:
     return t
 
 
-def _size(shape) -> int:
+def same_quantisation(op: Op, inp: Tensor, out: Tensor) -> None:
+    """ModelError unless out may take inp's bytes as they are (ops that copy: TFLM never requantises)."""
+    if inp.dtype != out.dtype:
+        raise ModelError(f"{op.where()}: input is {inp.dtype}, output {out.dtype}; TFLM's {op.name} copies bytes")
+    if inp.scale.size and out.scale.size and (inp.scale[0] != out.scale[0] or inp.zero_point[0] != out.zero_point[0]):
+        raise ModelError(f"{op.where()}: input and output quantisation differ; TFLM's {op.name} copies bytes")
+
+
+def elements(shape) -> int:
+    """The element count of a shape."""
     return int(np.prod(shape, dtype=np.int64))
 
 
-def _axis(op: Op, axis: int, ndim: int) -> int:
+def axis_index(op: Op, axis: int, ndim: int) -> int:
+    """axis (negative from the end) as 0..ndim-1."""
     if not -ndim <= axis < ndim:
         raise ModelError(f"{op.where()}: axis {axis} is out of range for {ndim} dimensions")
     return axis + ndim if axis < 0 else axis
@@ -45,15 +56,14 @@ def _axis(op: Op, axis: int, ndim: int) -> int:
 @register("SQUEEZE")
 @register("EXPAND_DIMS", inputs=2)
 def reshape(op: Op, g: Graph, data: DataWriter) -> OpSpec:
-    inp, out = _tensor(op, g, op.inputs[0]), _tensor(op, g, op.outputs[0])
-    if inp.dtype != out.dtype or _size(inp.shape) != _size(out.shape):
+    inp, out = tensor(op, g, op.inputs[0]), tensor(op, g, op.outputs[0])
+    if inp.dtype != out.dtype or elements(inp.shape) != elements(out.shape):
         raise ModelError(f"{op.where()}: cannot reshape {inp.dtype}{list(inp.shape)} into {out.dtype}{list(out.shape)}")
-    if inp.scale.size and out.scale.size and (inp.scale[0] != out.scale[0] or inp.zero_point[0] != out.zero_point[0]):
-        raise ModelError(f"{op.where()}: input and output quantisation differ; TFLM's {op.name} copies bytes")
+    same_quantisation(op, inp, out)
     return OpSpec(OpCode.RESHAPE, [op.inputs[0]], [op.outputs[0]], struct.pack("<I", 0), alias_output=True)
 
 
-def _copy_list(op: Op, parts: list[Tensor], whole: Tensor, axis: int) -> bytes:
+def copy_list(op: Op, parts: list[Tensor], whole: Tensor, axis: int) -> bytes:
     """outer, n, and the bytes per outer block of each part of whole along axis."""
     if len(parts) > _MAX_PARTS:
         raise ModelError(f"{op.where()}: {len(parts)} parts; the runtime handles {_MAX_PARTS}")
@@ -68,15 +78,15 @@ def _copy_list(op: Op, parts: list[Tensor], whole: Tensor, axis: int) -> bytes:
         total += t.shape[axis]
     if total != whole.shape[axis]:
         raise ModelError(f"{op.where()}: parts add up to {total} along axis {axis}, not {whole.shape[axis]}")
-    outer = _size(whole.shape[:axis])
-    copy = [_size(t.shape[axis:]) * esize for t in parts]
+    outer = elements(whole.shape[:axis])
+    copy = [elements(t.shape[axis:]) * esize for t in parts]
     return struct.pack(f"<ii{len(copy)}I", outer, len(copy), *copy)
 
 
 @register("CONCATENATION", inputs=(1, None), options=schema.ConcatenationOptionsT)
 def concatenation(op: Op, g: Graph, data: DataWriter) -> OpSpec:
-    out = _tensor(op, g, op.outputs[0])
-    inputs = [_tensor(op, g, i) for i in op.inputs]
+    out = tensor(op, g, op.outputs[0])
+    inputs = [tensor(op, g, i) for i in op.inputs]
     if int(getattr(op.options, "fusedActivationFunction", 0) or 0) != 0:
         raise ModelError(f"{op.where()}: a fused activation on CONCATENATION is not supported (nor by TFLM)")
     if len(inputs) > _MAX_CONCAT_INPUTS:
@@ -88,8 +98,8 @@ def concatenation(op: Op, g: Graph, data: DataWriter) -> OpSpec:
                              "TFLM does not requantise in CONCATENATION")  # fmt: skip
         if out.dtype == "int16" and (t.zero_point.size != 1 or t.zero_point[0] != 0):
             raise ModelError(f"{op.where()}: int16 CONCATENATION needs zero points 0 (TFLM requires it)")
-    axis = _axis(op, int(getattr(op.options, "axis", 0)), len(out.shape))
-    params = _copy_list(op, inputs, out, axis)
+    axis = axis_index(op, int(getattr(op.options, "axis", 0)), len(out.shape))
+    params = copy_list(op, inputs, out, axis)
     return OpSpec(OpCode.CONCATENATION, list(op.inputs), [op.outputs[0]], params)
 
 
@@ -100,13 +110,13 @@ def split(op: Op, g: Graph, data: DataWriter) -> OpSpec:
         data_index, axis_t = op.inputs[1], g.tensor(op.inputs[0])
     else:  # inputs: value, size_splits, axis
         data_index, axis_t = op.inputs[0], g.tensor(op.inputs[2])
-    inp = _tensor(op, g, data_index)
+    inp = tensor(op, g, data_index)
     axes = const_ints(op, axis_t, "axis")
     if len(axes) != 1:
         raise ModelError(f"{op.where()}: wanted one axis, got {len(axes)} values")
-    axis = _axis(op, axes[0], len(inp.shape))
-    outputs = [_tensor(op, g, o) for o in op.outputs]
-    params = _copy_list(op, outputs, inp, axis)
+    axis = axis_index(op, axes[0], len(inp.shape))
+    outputs = [tensor(op, g, o) for o in op.outputs]
+    params = copy_list(op, outputs, inp, axis)
     return OpSpec(OpCode.SPLIT, [data_index], list(op.outputs), params)
 
 
@@ -133,7 +143,7 @@ def _slice_axis(size: int, begin: int, end: int, stride: int, begin_masked: bool
 
 @register("STRIDED_SLICE", inputs=4, options=schema.StridedSliceOptionsT, options_required=True)
 def strided_slice(op: Op, g: Graph, data: DataWriter) -> OpSpec:
-    inp, out = _tensor(op, g, op.inputs[0]), _tensor(op, g, op.outputs[0])
+    inp, out = tensor(op, g, op.inputs[0]), tensor(op, g, op.outputs[0])
     o = op.options
     if getattr(o, "ellipsisMask", 0) or getattr(o, "newAxisMask", 0) or getattr(o, "offset", False):
         raise ModelError(f"{op.where()}: ellipsis_mask, new_axis_mask and offset are not supported (nor by TFLM)")
@@ -158,9 +168,9 @@ def strided_slice(op: Op, g: Graph, data: DataWriter) -> OpSpec:
         base += start * in_strides[k]
         counts.append(count)
         steps.append(strides[k] * in_strides[k] if count > 1 else 0)  # a single index never steps
-    if _size(counts) != _size(out.shape):
-        raise ModelError(f"{op.where()}: the slice has {_size(counts)} elements but the output shape is {out.shape}")
-    if _size(counts) == 0:
+    if elements(counts) != elements(out.shape):
+        raise ModelError(f"{op.where()}: the slice has {elements(counts)} elements but the output shape is {out.shape}")
+    if elements(counts) == 0:
         base = 0
     pad = 4 - n
     params = struct.pack("<9i", base, *([1] * pad + counts), *([0] * pad + steps))

@@ -1,0 +1,8 @@
+#include "activation_impl.h"
+
+void hil_prelu_s16(const int16_t *in, const int8_t *alpha, int16_t *out, const hil_broadcast_t *bc,
+                   const hil_prelu_params_t *p)
+{
+    HIL_BROADCAST_FOR_EACH(bc, out[o] = (int16_t)hil_clamp(hil_prelu_elem(in[a1] + p->input_offset, alpha[a2], p),
+                                                           INT16_MIN, INT16_MAX));
+}
