@@ -12,7 +12,7 @@
  * input_offset * w of the fold exactly (int32 arithmetic, wrapping). */
 
 /* n bytes, a word at a time (newlib-nano's memcpy goes byte by byte). */
-static void copy(int8_t *dst, const int8_t *src, int32_t n)
+__attribute__((always_inline)) static inline void copy(int8_t *dst, const int8_t *src, int32_t n)
 {
     int32_t i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -26,7 +26,7 @@ static void copy(int8_t *dst, const int8_t *src, int32_t n)
 
 /* n bytes of the zero point, from zp: the byte repeated four times. Words, then bytes taken from zp in
  * turn (written as a plain byte loop, GCC makes it a call to newlib-nano's byte-at-a-time memset). */
-static void fill(int8_t *dst, uint32_t zp, int32_t n)
+__attribute__((always_inline)) static inline void fill(int8_t *dst, uint32_t zp, int32_t n)
 {
     for (; n >= 4; n -= 4, dst += 4) {
         memcpy(dst, &zp, 4);
@@ -43,7 +43,7 @@ typedef struct {
     const int8_t *image;
 } window_t;
 
-static window_t window(const int8_t *input, const hil_conv_geom_t *g, int32_t p)
+__attribute__((always_inline)) static inline window_t window(const int8_t *input, const hil_conv_geom_t *g, int32_t p)
 {
     const int32_t ox = p % g->out_w, oy = (p / g->out_w) % g->out_h, b = p / (g->out_w * g->out_h), d = g->dil_w;
     const int32_t x0 = ox * g->stride_w - g->pad_w, left = x0 < 0 ? (-x0 + d - 1) / d : 0;
@@ -53,33 +53,56 @@ static window_t window(const int8_t *input, const hil_conv_geom_t *g, int32_t p)
     return w;
 }
 
-/* Output pixel p's receptive field, as [group][ky][kx][k_ch], into dst: per kernel row the padded
- * taps before and after [lo, hi) filled, a row above or below the image filled whole. One group
- * without dilation along x copies each row's taps inside as one run. */
-static void gather(const int8_t *input, int8_t *dst, const hil_conv_geom_t *g, int32_t p, uint32_t zp)
+/* A field that touches the padding, as [group][ky][kx][k_ch]: per kernel row the padded taps before
+ * and after [lo, hi) filled, a row above or below the image filled whole. One group without
+ * dilation along x copies each row's taps inside as one run. */
+__attribute__((noinline)) static void gather_border(int8_t *dst, const hil_conv_geom_t *g, const window_t *w,
+                                                    uint32_t zp)
 {
-    const window_t w = window(input, g, p);
     const int32_t groups = g->in_ch / g->k_ch, k = g->k_h * g->k_w * g->k_ch, kc = g->k_ch, row_bytes = g->k_w * kc;
-    const int32_t d = g->dil_w, run = groups == 1 && d == 1, head = w.lo * kc, tail = (g->k_w - w.hi) * kc;
-    for (int32_t ky = 0, iy = w.y0; ky < g->k_h; ky++, iy += g->dil_h, dst += row_bytes) {
+    const int32_t d = g->dil_w, run = groups == 1 && d == 1, head = w->lo * kc, tail = (g->k_w - w->hi) * kc;
+    for (int32_t ky = 0, iy = w->y0; ky < g->k_h; ky++, iy += g->dil_h, dst += row_bytes) {
         if (iy < 0 || iy >= g->in_h) {
             for (int32_t grp = 0; grp < groups; grp++) {
                 fill(dst + grp * k, zp, row_bytes);
             }
             continue;
         }
-        const int8_t *first = w.image + (iy * g->in_w + (w.hi > w.lo ? w.x0 + w.lo * d : 0)) * g->in_ch; /* tap lo */
-        for (int32_t grp = 0; grp < groups; grp++, first += kc) {
+        const int8_t *first = w->image + (iy * g->in_w + (w->hi > w->lo ? w->x0 + w->lo * d : 0)) * g->in_ch;
+        for (int32_t grp = 0; grp < groups; grp++, first += kc) { /* first: tap lo of the group */
             int8_t *tap = dst + grp * k;
             fill(tap, zp, head);
             if (run) {
-                copy(tap + head, first, (w.hi - w.lo) * kc);
+                copy(tap + head, first, (w->hi - w->lo) * kc);
             } else {
-                for (int32_t kx = w.lo; kx < w.hi; kx++) {
-                    copy(tap + kx * kc, first + (kx - w.lo) * d * g->in_ch, kc);
+                for (int32_t kx = w->lo; kx < w->hi; kx++) {
+                    copy(tap + kx * kc, first + (kx - w->lo) * d * g->in_ch, kc);
                 }
             }
             fill(tap + row_bytes - tail, zp, tail);
+        }
+    }
+}
+
+/* Output pixel p's receptive field, as [group][ky][kx][k_ch], into dst; one of one group inside the
+ * image (most pixels of most convs) is a copy per kernel row, or per tap when dilated along x. */
+static void gather(const int8_t *input, int8_t *dst, const hil_conv_geom_t *g, int32_t p, uint32_t zp)
+{
+    const window_t w = window(input, g, p);
+    const int32_t row_bytes = g->k_w * g->k_ch, last_y = w.y0 + (g->k_h - 1) * g->dil_h;
+    if (g->k_ch != g->in_ch || w.lo != 0 || w.hi != g->k_w || w.y0 < 0 || last_y >= g->in_h) {
+        gather_border(dst, g, &w, zp);
+        return;
+    }
+    const int32_t step = g->dil_h * g->in_w * g->in_ch, tap = g->dil_w * g->in_ch;
+    const int8_t *src = w.image + (w.y0 * g->in_w + w.x0) * g->in_ch;
+    for (int32_t ky = g->k_h; ky > 0; ky--, src += step, dst += row_bytes) {
+        if (g->dil_w == 1) {
+            copy(dst, src, row_bytes);
+            continue;
+        }
+        for (int32_t kx = 0; kx < g->k_w; kx++) {
+            copy(dst + kx * g->in_ch, src + kx * tap, g->in_ch);
         }
     }
 }
