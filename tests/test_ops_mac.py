@@ -125,6 +125,20 @@ CASES = {
     "dw_big_bias": ((4, 5, 8), lambda: L.DepthwiseConv2D(3, padding="same",
                                                          bias_initializer=tf.keras.initializers.Constant(4e4)),
                     False, "DEPTHWISE_CONV_2D"),  # about 9e8: past 2^29, the general path
+    # The 1-D path (height 1, 3 taps, stride 1): a streaming step (VALID, one output), an undilated one,
+    # sums near the limit of its arithmetic and, past it, the general path.
+    "dw_1d_stream_step": ((1, 9, _r(6, 20)), lambda: L.DepthwiseConv2D((1, 3), dilation_rate=(1, 4), padding="valid",
+                                                                       bias_initializer=_bias()),
+                          False, "DEPTHWISE_CONV_2D"),
+    "dw_1d_plain": ((1, _r(5, 30), _r(3, 17)), lambda: L.DepthwiseConv2D((1, 3), padding="same",
+                                                                             bias_initializer=_bias()),
+                        False, "DEPTHWISE_CONV_2D"),
+    "dw_1d_large_bias": ((1, 12, 8), lambda: L.DepthwiseConv2D((1, 3), dilation_rate=(1, 2), padding="same",
+                                                               bias_initializer=tf.keras.initializers.Constant(2e4)),
+                         False, "DEPTHWISE_CONV_2D"),
+    "dw_1d_big_bias": ((1, 12, 8), lambda: L.DepthwiseConv2D((1, 3), dilation_rate=(1, 2), padding="same",
+                                                             bias_initializer=tf.keras.initializers.Constant(4e4)),
+                       False, "DEPTHWISE_CONV_2D"),
 }  # fmt: skip
 
 # Keras's own 1-D depthwise layer becomes RESHAPE, DEPTHWISE_CONV_2D (H = 1, dilated), RESHAPE.

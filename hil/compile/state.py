@@ -13,7 +13,7 @@ from hil.compile.ops import OpCode
 STATE_BYTES: dict[int, tuple[int, int]] = {
     OpCode.FULLY_CONNECTED: (60, 0),
     OpCode.CONV_2D: (116, 0),
-    OpCode.DEPTHWISE_CONV_2D: (116, 0),
+    OpCode.DEPTHWISE_CONV_2D: (120, 0),
     OpCode.ADD: (76, 0),
     OpCode.SUB: (76, 0),
     OpCode.MUL: (48, 0),

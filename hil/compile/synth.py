@@ -86,21 +86,25 @@ def conv2d(h: int, w: int, cin: int, cout: int, k=(1, 1), stride=1, dilation=1, 
     return b.graph([x], [y], f"conv{k[0]}x{k[1]} {h}x{w}x{cin}->{cout}")
 
 
-def depthwise(h: int, w: int, channels: int, k=(1, 3), dilation=1, multiplier=1, seed=0) -> Graph:
-    """A (dilated) depthwise conv with SAME padding: k=(1, 3) on h=1 is the 1-D audio case."""
+def depthwise(h: int, w: int, channels: int, k=(1, 3), dilation=1, multiplier=1, seed=0, same=True,
+              stride=1) -> Graph:  # fmt: skip
+    """A (dilated) depthwise conv, SAME or VALID padding: k=(1, 3) on h=1 is the 1-D audio case (VALID
+    with w = 1 + 2 dilation: one output, a streaming TCN's step)."""
     b = _Builder(seed)
     x = b.act("input", (1, h, w, channels), 0.05)
     cout = channels * multiplier
     wt, bias = b.weights("w", (1, k[0], k[1], cout), 3), b.bias("b", cout)
-    y = b.act("output", (1, h, w, cout), 0.2)
+    out_hw = [_pool_size(n, (kk - 1) * dilation + 1, stride, same) for n, kk in zip((h, w), k)]
+    y = b.act("output", (1, *out_hw, cout), 0.2)
     o = schema.DepthwiseConv2DOptionsT()
-    o.padding = schema.Padding.SAME
-    o.strideH = o.strideW = 1
+    o.padding = schema.Padding.SAME if same else schema.Padding.VALID
+    o.strideH = o.strideW = stride
     o.depthMultiplier = multiplier
     o.dilationHFactor = o.dilationWFactor = dilation
     o.fusedActivationFunction = schema.ActivationFunctionType.NONE
     b.op("DEPTHWISE_CONV_2D", [x, wt, bias], [y], o)
-    return b.graph([x], [y], f"dwconv{k[0]}x{k[1]} d{dilation} {h}x{w}x{channels}")
+    extra = ("" if stride == 1 else f" s{stride}") + ("" if same else " valid")
+    return b.graph([x], [y], f"dwconv{k[0]}x{k[1]} d{dilation} {h}x{w}x{channels}{extra}")
 
 
 def _pool_size(n: int, k: int, stride: int, same: bool) -> int:

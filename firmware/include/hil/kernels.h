@@ -135,6 +135,65 @@ void hil_depthwise_conv_s8_m4(const int8_t *input, const int8_t *weights, const 
                               int16_t *scratch, const hil_conv_geom_t *g, const hil_act_quant_t *q,
                               const hil_channel_quant_t *cq, const hil_requant_t *rq);
 
+/* The 1-D path of DEPTHWISE_CONV_2D (height 1, 3 taps, stride 1, depth multiplier 1, full int8
+ * range: the dilated causal convolutions of TCN speech models), from a table of per-channel
+ * constants the compiler writes into the blob and the op checks at load:
+ *   int32 n_runs; hil_dw1d_run_t runs[n_runs]; hil_dw1d_entry_t entries[in_ch]
+ * the entries grouped into runs of one requantisation shift (e = -shift in 1..22, runs in
+ * ascending e, channels ascending within a run), so that the shift is an instruction's
+ * immediate. Each channel's outputs go in chains of one phase x = phase + i * dil_w, two at a
+ * time, pairs(g) pairs a chain (more outputs than out_w land in scratch). */
+#define HIL_DW1D_MAX_E 22
+#define HIL_DW1D_SCRATCH_MAX 16384
+typedef struct {
+    int32_t e, count;
+} hil_dw1d_run_t;
+typedef struct {
+    int32_t w01, w12; /* (2 w0, 2 w1), (2 w1, 2 w2) as halfword pairs */
+    int32_t bias2;    /* 2 * (bias + input_offset * (w0 + w1 + w2)) */
+    int32_t m, off;   /* the multiplier; the channel */
+} hil_dw1d_entry_t;
+
+static inline int hil_dw1d_shape(const hil_conv_geom_t *g)
+{
+    return g->in_h == 1 && g->out_h == 1 && g->k_h == 1 && g->k_w == 3 && g->pad_h == 0 && g->stride_h == 1 &&
+           g->stride_w == 1 && g->depth_multiplier == 1;
+}
+
+/* Pairs a chain: the longest chain's outputs rounded up to a multiple of 4 (the loop takes two pairs a turn). */
+static inline int64_t hil_dw1d_pairs(const hil_conv_geom_t *g)
+{
+    return 2 * ((((int64_t)g->out_w + g->dil_w - 1) / g->dil_w + 3) / 4);
+}
+
+/* Scratch: the zero-padded input (2 pairs(g) + 2 dilations of rows) and the outputs (2 pairs(g)
+ * dilations of rows); 0 when the shape is not 1-D or the scratch would pass HIL_DW1D_SCRATCH_MAX. */
+static inline int64_t hil_depthwise_conv_s8_m4_1d_scratch(const hil_conv_geom_t *g)
+{
+    if (!hil_dw1d_shape(g)) {
+        return 0;
+    }
+    const int64_t q = hil_dw1d_pairs(g), in = ((2 * q + 2) * g->dil_w * g->in_ch + 3) / 4 * 4;
+    const int64_t bytes = in + 2 * q * g->dil_w * g->in_ch;
+    return bytes <= HIL_DW1D_SCRATCH_MAX ? bytes : 0;
+}
+
+/* The entry of channel c (weights [1][1][3][in_ch], bias or NULL, multiplier). */
+static inline hil_dw1d_entry_t hil_dw1d_entry(const int8_t *weights, const int32_t *bias, const int32_t *multiplier,
+                                              int32_t c, int32_t channels, int32_t input_offset)
+{
+    const int32_t w0 = weights[c], w1 = weights[channels + c], w2 = weights[2 * channels + c];
+    const int32_t b = (bias ? bias[c] : 0) + input_offset * (w0 + w1 + w2);
+    const hil_dw1d_entry_t e = {(int32_t)(((uint32_t)(2 * w0) & 0xFFFFu) | ((uint32_t)(2 * w1) << 16)),
+                                (int32_t)(((uint32_t)(2 * w1) & 0xFFFFu) | ((uint32_t)(2 * w2) << 16)),
+                                2 * b, multiplier[c], c};
+    return e;
+}
+
+/* The 1-D path: scratch hil_depthwise_conv_s8_m4_1d_scratch(g) bytes, 4-aligned; table as above. */
+void hil_depthwise_conv_s8_m4_1d(const int8_t *input, int8_t *output, int8_t *scratch, const hil_conv_geom_t *g,
+                                 const hil_act_quant_t *q, const int32_t *table);
+
 /* 16x8 DEPTHWISE_CONV_2D. bias [out_ch] or NULL. */
 void hil_depthwise_conv_s16(const int16_t *input, const int8_t *weights, const int64_t *bias, int16_t *output,
                             const hil_conv_geom_t *g, const hil_act_quant_t *q, const hil_channel_quant_t *cq);

@@ -6,7 +6,7 @@ import struct
 
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
-from hil.compile.ops import DataWriter, OpCode, OpSpec, register
+from hil.compile.ops import DataWriter, OpCode, OpSpec, depthwise_1d, register
 from hil.compile.ops.mac import conv_padding, mac_bias, requant_table, conv_quant, conv_tensors
 from hil.compile.tflite import Graph, Op
 from hil.errors import ModelError
@@ -43,11 +43,16 @@ def depthwise_conv_2d(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     pad_h, pad_w = conv_padding(op, o.padding, stride, dilation, (in_h, in_w), (k_h, k_w), out.shape[1:3])
     in_zp, mult, shift, lo, hi = conv_quant(op, inp, weights, out, out_ch, dtype)
     requant_offset = requant_table(data, mult, shift) if dtype == "int8" else 0
+    geom = depthwise_1d.Geom((in_h, in_w), tuple(out.shape[1:3]), in_ch, (k_h, k_w), stride, dilation, (pad_h, pad_w),
+                             multiplier)  # fmt: skip
+    table = depthwise_1d.table(geom, weights.data, None if bias is None else bias.data, mult, shift, -in_zp,
+                               (lo, hi)) if dtype == "int8" else None  # fmt: skip
     params = struct.pack(
-        "<iiii6iiIII", -in_zp, int(out.zero_point[0]), lo, hi, *stride, *dilation, pad_h, pad_w, multiplier,
-        data.add(mult), data.add(shift), requant_offset,
+        "<iiii6iiIIII", -in_zp, int(out.zero_point[0]), lo, hi, *stride, *dilation, pad_h, pad_w, multiplier,
+        data.add(mult), data.add(shift), requant_offset, data.add(table) if table else 0,
     )  # fmt: skip
     macs = n * out.shape[1] * out.shape[2] * out_ch * k_h * k_w
     scratch = dw_scratch_bytes(out.shape[1:4], (k_h, k_w), stride, dilation, multiplier) if dtype == "int8" else 0
+    scratch = depthwise_1d.scratch_bytes(geom) if table else scratch
     return OpSpec(OpCode.DEPTHWISE_CONV_2D, [op.inputs[0], op.inputs[1], bias.index if bias is not None else -1],
                   [op.outputs[0]], params, macs=macs, scratch_bytes=scratch)  # fmt: skip
