@@ -32,6 +32,8 @@ CASES = [
     ("conv_2d 1x1", "24px 128->128", lambda: synth.conv2d(1, 24, 128, 128)),
     ("conv_2d 3x3", "8x8 16->32", lambda: synth.conv2d(8, 8, 16, 32, k=(3, 3))),
     ("depthwise 1x3", "1x24x128 d2", lambda: synth.depthwise(1, 24, 128, k=(1, 3), dilation=2)),
+    # A streaming TCN's step: one output time step from the last 1 + 2 d frames.
+    ("depthwise 1x3", "1x9x128 d4 -> 1 step", lambda: synth.depthwise(1, 9, 128, k=(1, 3), dilation=4, same=False)),
     ("depthwise 3x3", "7x7x64", lambda: synth.depthwise(7, 7, 64, k=(3, 3))),
     ("average_pool 25x5", "25x5x32 (DS-CNN)", lambda: synth.pool2d(25, 5, 32, k=(25, 5), stride=(25, 5))),
     ("average_pool 8x8", "8x8x48 (ResNet-8)", lambda: synth.pool2d(8, 8, 48, k=(8, 8), stride=(8, 8))),

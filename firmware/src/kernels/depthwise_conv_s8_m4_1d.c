@@ -9,8 +9,9 @@
  * floor((2 acc m + 2^31) / 2^32 + c) >> e, c = 2^(e-1) - [acc < 0] + output_offset 2^e, exact
  * while |bias| < 2^29 and e <= 22, which the op checks at load. The padding is copied in as the
  * input zero point (its taps then add nothing), so the chains need no edge cases; outputs past
- * a chain's end go to scratch. On the M4 the chains are asm with the shift as an immediate
- * (depthwise_conv_s8_m4_1d_asm.c): about 8.5 instructions an output. */
+ * a chain's end go to scratch; a single output (a streaming step) is computed alone. On the M4
+ * the chains are asm with the shift as an immediate (depthwise_conv_s8_m4_1d_asm.c): about 8.5
+ * instructions an output, 14 for a streaming step's. */
 #include "depthwise_1d.h"
 #include "simd_m4.h"
 
@@ -25,7 +26,12 @@ static int32_t pair(const int8_t *p, int32_t dc) { return hil_pkhbt(p[0], p[dc])
 static void run_c(const hil_dw1d_job_t *j, int32_t e)
 {
     const int32_t turns = j->span / (2 * j->dc) - 1;
-    for (int32_t ph = 0; ph < j->chains; ph++) {
+    for (const hil_dw1d_entry_t *en = j->ent; en != j->end && j->single; en++) {
+        const int8_t *p = j->src + en->off;
+        j->out[en->off] = requant(hil_smlabt(p[2 * j->dc], en->w12, hil_smlad(pair(p, j->dc), en->w01, en->bias2)),
+                                  en, j->c, e);
+    }
+    for (int32_t ph = 0; ph < j->chains && !j->single; ph++) {
         for (const hil_dw1d_entry_t *en = j->ent; en != j->end; en++) {
             const int8_t *p = j->src + en->off + ph * j->pitch;
             int8_t *y = j->out + en->off + ph * j->pitch;
@@ -56,7 +62,8 @@ void hil_depthwise_conv_s8_m4_1d(const int8_t *input, int8_t *output, int8_t *sc
 {
     const int32_t C = g->in_ch, d = g->dil_w, pairs = (int32_t)hil_dw1d_pairs(g), rows = (2 * pairs + 2) * d;
     const int32_t image = g->in_w * C, copied = g->in_w < rows - g->pad_w ? g->in_w : rows - g->pad_w;
-    const int direct_in = g->pad_w == 0 && rows <= g->in_w, direct_out = 2 * pairs * d == g->out_w;
+    const int single = g->out_w == 1, direct_out = single || 2 * pairs * d == g->out_w;
+    const int direct_in = g->pad_w == 0 && (single ? 2 * d < g->in_w : rows <= g->in_w);
     int8_t *const stage = scratch + ((int64_t)rows * C + 3) / 4 * 4;
     const hil_dw1d_run_t *runs = (const hil_dw1d_run_t *)(const void *)(table + 1);
     const hil_dw1d_entry_t *const entries = (const hil_dw1d_entry_t *)(const void *)(runs + table[0]);
@@ -64,7 +71,7 @@ void hil_depthwise_conv_s8_m4_1d(const int8_t *input, int8_t *output, int8_t *sc
         fill(scratch, 0, g->pad_w, C, q->input_offset);
         fill(scratch, g->pad_w + copied, rows, C, q->input_offset);
     }
-    hil_dw1d_job_t j = {.dc = d * C, .span = (pairs + 1) * 2 * d * C, .pitch = C, .chains = d};
+    hil_dw1d_job_t j = {.dc = d * C, .span = (pairs + 1) * 2 * d * C, .pitch = C, .chains = d, .single = single};
     for (int32_t b = 0; b < g->batches; b++) {
         int8_t *out = direct_out ? output + (int64_t)b * g->out_w * C : stage;
         j.src = direct_in ? input + (int64_t)b * image : scratch;

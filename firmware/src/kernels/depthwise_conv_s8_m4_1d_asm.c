@@ -32,11 +32,37 @@
     "strb lr, [r0, r4]\n\t"                                                                                            \
     "add r0, r0, r2, lsl #1\n\t"
 
+/* Each channel's one output: r0 src, r1 ent, r2 dc, r3 the run's end, r4 out. */
+#define DW1D_SINGLE_(E)                                                                                                \
+    "ldrd r1, r3, [r0]\n\t"                                                                                            \
+    "ldr r2, [r0, #12]\n\t"                                                                                            \
+    "ldr r9, [r0, #20]\n\t"                                                                                            \
+    "ldr r4, [r0, #40]\n\t"                                                                                            \
+    "ldr r0, [r0, #8]\n\t"                                                                                             \
+    "6:\n\t"                                                                                                           \
+    "ldmia r1!, {r5-r8, r10}\n\t"                                                                                      \
+    "add r11, r0, r10\n\t"                                                                                             \
+    "ldrsb r12, [r11]\n\t"                                                                                             \
+    "ldrsb lr, [r11, r2]\n\t"                                                                                          \
+    "pkhbt r12, r12, lr, lsl #16\n\t"                                                                                  \
+    "ldrsb lr, [r11, r2, lsl #1]\n\t"                                                                                  \
+    "smlad r12, r12, r5, r7\n\t"                                                                                       \
+    "smlabt r12, lr, r6, r12\n\t"                                                                                      \
+    "add lr, r9, r12, asr #31\n\t"                                                                                     \
+    "smmlar r12, r12, r8, lr\n\t"                                                                                      \
+    "ssat r12, #8, r12, asr #" E "\n\t"                                                                                \
+    "strb r12, [r4, r10]\n\t"                                                                                          \
+    "cmp r1, r3\n\t"                                                                                                   \
+    "bne 6b\n\t"
+
 #define DW1D_RUN_(E)                                                                                                   \
     __attribute__((naked)) static void run_##E(hil_dw1d_job_t *job __attribute__((unused)))                            \
     {                                                                                                                  \
         __asm__ volatile("push {r4-r11, lr}\n\t"                                                                       \
                          "sub sp, sp, #32\n\t"                                                                         \
+                         "ldr r12, [r0, #36]\n\t" /* single */                                                         \
+                         "cmp r12, #0\n\t"                                                                             \
+                         "bne 5f\n\t"                                                                                  \
                          "ldrd r1, r2, [r0]\n\t" /* ent, end */                                                        \
                          "strd r1, r2, [sp]\n\t"                                                                       \
                          "str r1, [sp, #16]\n\t"                                                                       \
@@ -76,7 +102,8 @@
                          "ldr r1, [sp, #16]\n\t"                                                                       \
                          "str r1, [sp]\n\t"                                                                            \
                          "b 1b\n\t"                                                                                    \
-                         "4:\n\t"                                                                                      \
+                         "b 4f\n\t"                                                                                    \
+                         "5:\n\t" DW1D_SINGLE_(#E) "4:\n\t"                                                            \
                          "add sp, sp, #32\n\t"                                                                         \
                          "pop {r4-r11, pc}");                                                                          \
     }
