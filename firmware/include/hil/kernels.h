@@ -142,7 +142,8 @@ void hil_depthwise_conv_s8_m4(const int8_t *input, const int8_t *weights, const 
  * the entries grouped into runs of one requantisation shift (e = -shift in 1..22, runs in
  * ascending e, channels ascending within a run), so that the shift is an instruction's
  * immediate. Each channel's outputs go in chains of one phase x = phase + i * dil_w, two at a
- * time, pairs(g) pairs a chain (more outputs than out_w land in scratch). */
+ * time, pairs(g) pairs a chain (more outputs than out_w land in scratch); out_w 1 (a streaming
+ * step) goes a channel at a time. */
 #define HIL_DW1D_MAX_E 22
 #define HIL_DW1D_SCRATCH_MAX 16384
 typedef struct {
