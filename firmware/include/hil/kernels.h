@@ -167,16 +167,32 @@ static inline int64_t hil_dw1d_pairs(const hil_conv_geom_t *g)
     return 2 * ((((int64_t)g->out_w + g->dil_w - 1) / g->dil_w + 3) / 4);
 }
 
-/* Scratch: the zero-padded input (2 pairs(g) + 2 dilations of rows) and the outputs (2 pairs(g)
- * dilations of rows); 0 when the shape is not 1-D or the scratch would pass HIL_DW1D_SCRATCH_MAX. */
+/* Whether the 1-D path reads the input in place (no padding to copy in, every row it reads inside the
+ * image) and writes the output in place (no chain runs past out_w); a streaming step (out_w 1) reads
+ * only rows 0, dil_w and 2 dil_w and writes only x = 0. */
+static inline int hil_dw1d_direct_in(const hil_conv_geom_t *g)
+{
+    const int64_t rows = (2 * hil_dw1d_pairs(g) + 2) * g->dil_w;
+    return g->pad_w == 0 && (g->out_w == 1 ? 2 * (int64_t)g->dil_w < g->in_w : rows <= g->in_w);
+}
+
+static inline int hil_dw1d_direct_out(const hil_conv_geom_t *g)
+{
+    return g->out_w == 1 || 2 * hil_dw1d_pairs(g) * g->dil_w == g->out_w;
+}
+
+/* Scratch: the zero-padded input (2 pairs(g) + 2 dilations of rows, 4-aligned) unless it is read in
+ * place, then the outputs (2 pairs(g) dilations of rows) unless written in place; -1 when the shape is
+ * not 1-D or the scratch would pass HIL_DW1D_SCRATCH_MAX. */
 static inline int64_t hil_depthwise_conv_s8_m4_1d_scratch(const hil_conv_geom_t *g)
 {
     if (!hil_dw1d_shape(g)) {
-        return 0;
+        return -1;
     }
     const int64_t q = hil_dw1d_pairs(g), in = ((2 * q + 2) * g->dil_w * g->in_ch + 3) / 4 * 4;
-    const int64_t bytes = in + 2 * q * g->dil_w * g->in_ch;
-    return bytes <= HIL_DW1D_SCRATCH_MAX ? bytes : 0;
+    const int64_t out = 2 * q * g->dil_w * g->in_ch;
+    const int64_t bytes = (hil_dw1d_direct_in(g) ? 0 : in) + (hil_dw1d_direct_out(g) ? 0 : out);
+    return bytes <= HIL_DW1D_SCRATCH_MAX ? bytes : -1;
 }
 
 /* The entry of channel c (weights [1][1][3][in_ch], bias or NULL, multiplier). */
@@ -191,7 +207,7 @@ static inline hil_dw1d_entry_t hil_dw1d_entry(const int8_t *weights, const int32
     return e;
 }
 
-/* The 1-D path: scratch hil_depthwise_conv_s8_m4_1d_scratch(g) bytes, 4-aligned; table as above. */
+/* The 1-D path: scratch hil_depthwise_conv_s8_m4_1d_scratch(g) bytes, 4-aligned (NULL if 0); table as above. */
 void hil_depthwise_conv_s8_m4_1d(const int8_t *input, int8_t *output, int8_t *scratch, const hil_conv_geom_t *g,
                                  const hil_act_quant_t *q, const int32_t *table);
 

@@ -62,9 +62,8 @@ void hil_depthwise_conv_s8_m4_1d(const int8_t *input, int8_t *output, int8_t *sc
 {
     const int32_t C = g->in_ch, d = g->dil_w, pairs = (int32_t)hil_dw1d_pairs(g), rows = (2 * pairs + 2) * d;
     const int32_t image = g->in_w * C, copied = g->in_w < rows - g->pad_w ? g->in_w : rows - g->pad_w;
-    const int single = g->out_w == 1, direct_out = single || 2 * pairs * d == g->out_w;
-    const int direct_in = g->pad_w == 0 && (single ? 2 * d < g->in_w : rows <= g->in_w);
-    int8_t *const stage = scratch + ((int64_t)rows * C + 3) / 4 * 4;
+    const int single = g->out_w == 1, direct_in = hil_dw1d_direct_in(g), direct_out = hil_dw1d_direct_out(g);
+    int8_t *const stage = scratch + (direct_in ? 0 : ((int64_t)rows * C + 3) / 4 * 4);
     const hil_dw1d_run_t *runs = (const hil_dw1d_run_t *)(const void *)(table + 1);
     const hil_dw1d_entry_t *const entries = (const hil_dw1d_entry_t *)(const void *)(runs + table[0]);
     if (!direct_in) {

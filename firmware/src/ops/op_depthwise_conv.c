@@ -81,7 +81,7 @@ static const int32_t *dw1d_table(const hil_model_t *m, const dw_view_t *v)
                                                                        (size_t)C * sizeof(hil_dw1d_entry_t))
                            : NULL;
     if (t == NULL || v->input->dtype != HIL_DTYPE_INT8 || !hil_dw1d_shape(&v->g) || v->p->q.act_min != -128 ||
-        v->p->q.act_max != 127 || hil_depthwise_conv_s8_m4_1d_scratch(&v->g) == 0) {
+        v->p->q.act_max != 127 || hil_depthwise_conv_s8_m4_1d_scratch(&v->g) < 0) {
         return NULL;
     }
     const hil_dw1d_run_t *run = (const hil_dw1d_run_t *)(const void *)(t + 1);

@@ -28,14 +28,27 @@ def is_1d(g: Geom) -> bool:
     return (g.in_hw[0], g.out_hw[0], *g.k, g.pad[0], *g.stride, g.multiplier) == (1, 1, 1, 3, 0, 1, 1, 1)
 
 
+def _pairs(g: Geom) -> int:
+    return 2 * ((-(-g.out_hw[1] // g.dilation[1]) + 3) // 4)
+
+
+def _direct(g: Geom) -> tuple[bool, bool]:
+    """hil_dw1d_direct_in and _out: whether the input is read and the output written in place."""
+    d, (in_w, out_w) = g.dilation[1], (g.in_hw[1], g.out_hw[1])
+    rows = (2 * _pairs(g) + 2) * d
+    direct_in = g.pad[1] == 0 and (2 * d < in_w if out_w == 1 else rows <= in_w)
+    return direct_in, out_w == 1 or 2 * _pairs(g) * d == out_w
+
+
 def scratch_bytes(g: Geom) -> int:
-    """hil_depthwise_conv_s8_m4_1d_scratch: the padded input and the chains' outputs; 0 if not 1-D or too big."""
+    """hil_depthwise_conv_s8_m4_1d_scratch: the padded input and the chains' outputs where not in place;
+    -1 if not 1-D or too big."""
     if not is_1d(g):
-        return 0
-    d = g.dilation[1]
-    pairs = 2 * ((-(-g.out_hw[1] // d) + 3) // 4)
-    size = ((2 * pairs + 2) * d * g.channels + 3) // 4 * 4 + 2 * pairs * d * g.channels
-    return size if size <= SCRATCH_MAX else 0
+        return -1
+    d, (direct_in, direct_out) = g.dilation[1], _direct(g)
+    padded = ((2 * _pairs(g) + 2) * d * g.channels + 3) // 4 * 4
+    size = (0 if direct_in else padded) + (0 if direct_out else 2 * _pairs(g) * d * g.channels)
+    return size if size <= SCRATCH_MAX else -1
 
 
 def _pair(lo: int, hi: int) -> int:
@@ -46,7 +59,7 @@ def table(g: Geom, weights: np.ndarray, bias, mult: np.ndarray, shift: np.ndarra
           clamp: tuple) -> bytes | None:  # fmt: skip
     """The table (runs of one shift, then each channel's hil_dw1d_entry_t), or None where the 1-D path
     does not apply: another shape, a fused clamp, a shift outside 1..22, a folded bias past 2^29."""
-    if not scratch_bytes(g) or tuple(clamp) != (-128, 127):
+    if scratch_bytes(g) < 0 or tuple(clamp) != (-128, 127):
         return None
     e = -np.asarray(shift, np.int64)
     w = np.asarray(weights, np.int64).reshape(3, g.channels)
