@@ -103,7 +103,8 @@ def compile_table(report: dict) -> Table:
 
 
 # What one count of each counter is (the JSON keeps the field name "cycles").
-COUNTER_UNITS = {"dwt": "cycles", "tim2-icount": "instructions", "host-ns": "ns"}
+COUNTER_UNITS = {"dwt": "cycles", "tim2-icount": "instructions", "host-ns": "ns", "ccount": "cycles",
+                 "rv-icount": "instructions", "mpccr": "cycles"}
 
 
 def run_table(figures: dict) -> Table:

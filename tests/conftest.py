@@ -11,8 +11,13 @@ import pytest
 from hil.boards import get_board
 from hil.targets import firmware, target_for
 
-# Boards every protocol test runs against: the host build and the emulated NUCLEO.
-LINK_BOARDS = ["host", "qemu-f446"]
+# The emulated boards (each a physical board's firmware on QEMU): the NUCLEO-F446RE's Cortex-M4 and the
+# ESP32-C3's RISC-V core. Every board test runs on both, parametrised by these lists.
+EMULATED_BOARDS = ["qemu-f446", "qemu-rv32"]
+# Boards every protocol test runs against: the host build and the emulated boards.
+LINK_BOARDS = ["host", *EMULATED_BOARDS]
+# What each emulated board's counter counts: instructions under QEMU's -icount, labelled as such.
+EMULATED_COUNTERS = {"qemu-f446": "tim2-icount", "qemu-rv32": "rv-icount"}
 
 
 def pytest_addoption(parser):
@@ -50,6 +55,11 @@ def host_exe():
     return firmware.build("host")
 
 
+def build_firmware(name: str):
+    """The firmware image of board `name`, built (incrementally) for the test that boots it."""
+    return target_for(get_board(name)).build()
+
+
 @contextlib.contextmanager
 def open_board(name: str, **kw):
     with target_for(get_board(name)).session(**kw) as session:
@@ -59,7 +69,7 @@ def open_board(name: str, **kw):
 @pytest.fixture(params=LINK_BOARDS)
 def session(request):
     """A fresh board (booted for this test) and a session with it."""
-    request.getfixturevalue("stm32_elf" if request.param == "qemu-f446" else "host_exe")
+    build_firmware(request.param)
     with open_board(request.param) as s:
         yield s
 
