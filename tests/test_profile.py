@@ -8,7 +8,9 @@ import shutil
 
 import pytest
 
+from hil.boards import get_board
 from hil.cli import main
+from tests.conftest import EMULATED_BOARDS, EMULATED_COUNTERS
 
 CORPUS_SEED = 91  # a corpus the model never saw
 
@@ -22,9 +24,10 @@ def corpus(tmp_path_factory):
     return out
 
 
-def test_profile_streams_utterances_on_the_emulated_board(corpus, tmp_path, stm32_elf, capsys):
+@pytest.mark.parametrize("board", EMULATED_BOARDS)
+def test_profile_streams_utterances_on_the_emulated_board(corpus, tmp_path, board, capsys):
     out, report_path = tmp_path / "prof", tmp_path / "report.json"
-    rc = main(["profile", "--board", "qemu-f446", "--model", "nsnet2-small", "--audio", str(corpus),
+    rc = main(["profile", "--board", board, "--model", "nsnet2-small", "--audio", str(corpus),
                "--limit", "2", "--out", str(out), "--json", str(report_path), "--compare-host"])  # fmt: skip
     assert rc == 0, capsys.readouterr().err
     r = json.loads(report_path.read_text())
@@ -34,7 +37,7 @@ def test_profile_streams_utterances_on_the_emulated_board(corpus, tmp_path, stm3
     q = r["quality"]
     assert q["pesq_wb"]["delta"] > 0 and q["si_sdr_db"]["delta"] > 0, q
     cost = r["cost"]
-    assert cost["counter"] == "tim2-icount" and cost["clock_hz"] == 180_000_000
+    assert cost["counter"] == EMULATED_COUNTERS[board] and cost["clock_hz"] == get_board(board).clock_hz
     assert set(cost["stages"]) == {"analysis", "feature", "model", "mask", "synthesis"}
     stage_means = sum(s["mean"] for s in cost["stages"].values())
     assert stage_means == pytest.approx(cost["ticks_per_frame"]["mean"])
