@@ -127,9 +127,12 @@ def run_table(figures: dict) -> Table:
 def bench_kernels_table(result: dict) -> Table:
     unit = COUNTER_UNITS.get(result["counter"], "counts")
     per = unit.rstrip("s")
+    only_ref = result.get("kernel_sets") == "reference"
     table = Table(title=f"hil bench kernels: {result['board']}",
                   caption=f"counter {result['counter']}: one count = one {per}; reference and optimized outputs "
-                  f"are identical for every row; pools do no MACs: /el is {unit} per output element")  # fmt: skip
+                  f"are identical for every row; pools do no MACs: /el is {unit} per output element"
+                  + ("; this board's firmware has no optimized kernels for its core: 'opt' runs the reference"
+                     if only_ref else ""))  # fmt: skip
     for col in ("kernel", "shape", "MACs", f"ref {unit}", f"ref MACs/{per}", f"opt {unit}", f"opt MACs/{per}"):
         table.add_column(col, justify="left" if col in ("kernel", "shape") else "right")
     for r in result["kernels"]:

@@ -2,17 +2,22 @@
 
 import json
 
+import pytest
+
 from hil import cli
+from hil.boards import get_board
 from hil.bench import kernels
+from tests.conftest import EMULATED_BOARDS, EMULATED_COUNTERS
 
 
-def test_bench_kernels_reports_both_kernel_sets(capsys, monkeypatch, stm32_elf):
+@pytest.mark.parametrize("board", EMULATED_BOARDS)
+def test_bench_kernels_reports_both_kernel_sets(capsys, monkeypatch, board):
     shapes = ["64x64", "16px 64->128", "1x24x128 d2", "25x5x32 (DS-CNN)", "16x16x12 s2"]
     cases = [c for c in kernels.CASES if c[1] in shapes[:4] or c[:2] == ("max_pool 2x2", shapes[4])]
     monkeypatch.setattr(kernels, "CASES", cases)
-    assert cli.main(["bench", "kernels", "--json"]) == 0
+    assert cli.main(["bench", "kernels", "--json", "--board", board]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["counter"] == "tim2-icount" and result["board"] == "qemu-f446"
+    assert result["counter"] == EMULATED_COUNTERS[board] and result["board"] == board
     assert [r["shape"] for r in result["kernels"]] == shapes
     for row in result["kernels"]:
         for impl in ("reference", "optimized"):
@@ -20,6 +25,10 @@ def test_bench_kernels_reports_both_kernel_sets(capsys, monkeypatch, stm32_elf):
             assert abs(row[impl]["macs_per_count"] - row["macs"] / row[impl]["count"]) < 1e-3
             assert abs(row[impl]["count_per_element"] - row[impl]["count"] / row["elements"]) < 0.01
     assert [r["macs"] for r in result["kernels"][3:]] == [0, 0]  # pools: a figure per output element
+    # qemu-rv32's firmware runs the reference whatever is asked (no optimized set for its core): equal counts
+    only_reference = [r["reference"]["count"] == r["optimized"]["count"] for r in result["kernels"]]
+    assert result["kernel_sets"] == get_board(board).firmware.kernels
+    assert all(only_reference) if result["kernel_sets"] == "reference" else not all(only_reference)
 
 
 def test_bench_kernels_table(capsys, monkeypatch, stm32_elf):

@@ -36,13 +36,15 @@ PROBE_PACKAGES = {"openocd": "openocd", "st-flash": "stlink-tools"}
 
 
 def run_tool(cmd: list[str], error: type, missing: str) -> None:
-    """Run a tool to completion; its last line of output says why it failed."""
+    """Run a tool to completion; its last error line (else its last line) says why it failed: esptool, for one,
+    ends with a hint after its "A fatal error occurred: ..." line."""
     if shutil.which(cmd[0]) is None:
         raise ToolMissingError(missing)
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["(no output)"]
-        raise error(f"{' '.join(cmd)} failed: {tail[0]}")
+        lines = [line.strip() for line in (proc.stderr or proc.stdout).splitlines() if line.strip()] or ["(no output)"]
+        why = next((line for line in reversed(lines) if "error" in line.lower()), lines[-1])
+        raise error(f"{' '.join(cmd)} failed: {why}")
 
 
 def find_pio() -> Optional[str]:
