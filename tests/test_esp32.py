@@ -19,6 +19,7 @@ from hil.targets import target_for
 from hil.targets.firmware import image_sizes
 from hil.targets.limits import check_fits, model_limits
 from tests.conftest import open_board
+from tests.graphs import mlp_model
 
 C3, EMULATED = "esp32c3-devkitm", "qemu-rv32"
 ESP_IMAGE_MAGIC, ESP32C3_CHIP_ID = 0xE9, 5
@@ -92,6 +93,18 @@ def test_esptool_failing_is_one_line(capsys, monkeypatch, tmp_path):
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and err.startswith("hil: error: ") and f"--port {gone}" in err and "write-flash" in err
     assert f"failed: ERROR: A fatal error occurred: Could not open {gone}" in err  # esptool's error, not its hint
+
+
+def test_qemu_rv32_boots_the_elf_on_virt_and_has_no_flash_slot(capsys, tmp_path):
+    assert cli.main(["flash", "--board", EMULATED, "--dry-run"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("qemu-system-riscv32 -M virt -bios none ") and " -icount shift=0 " in line
+    assert line.endswith(" -serial chardev:hil") and "-serial null" not in line  # virt's only UART is the link
+    model = tmp_path / "m.hilm"
+    model.write_bytes(mlp_model().blob)
+    assert cli.main(["flash", "--board", EMULATED, "--model", str(model), "--dry-run"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("hil: error: model needs ") and err.endswith("qemu-rv32 has no flash slot")
 
 
 def _limits(board: str):

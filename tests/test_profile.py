@@ -13,6 +13,7 @@ from hil.cli import main
 from tests.conftest import EMULATED_BOARDS, EMULATED_COUNTERS
 
 CORPUS_SEED = 91  # a corpus the model never saw
+KEEPS_UP = {"qemu-f446": True, "qemu-rv32": False}  # nsnet2-small in real time, at one instruction per cycle
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,9 @@ def test_profile_streams_utterances_on_the_emulated_board(corpus, tmp_path, boar
     stage_means = sum(s["mean"] for s in cost["stages"].values())
     assert stage_means == pytest.approx(cost["ticks_per_frame"]["mean"])
     assert cost["stages"]["model"]["mean"] > cost["stages"]["analysis"]["mean"] > 0
-    assert 0 < cost["real_time_load"]["mean"] < 1
+    # the F446 keeps up with the 10 ms hop; the C3 has no FPU, so the float chain (FFT, features, overlap-add) runs
+    # in soft float, and with the reference kernels a frame takes about 1.8 hops (2.86 M instructions)
+    assert 0 < cost["real_time_load"]["mean"] and (cost["real_time_load"]["mean"] < 1) is KEEPS_UP[board]
     assert cost["energy"]["energy_source"] == "model" and cost["energy"]["energy_per_frame_uj"] > 0
     assert r["model_bytes"] > 0 and r["arena_bytes"] > 0
     wavs = sorted(p.name for p in (out / "enhanced").glob("*.wav"))
