@@ -16,6 +16,8 @@ from hil.targets import firmware, target_for
 EMULATED_BOARDS = ["qemu-f446", "qemu-rv32"]
 # Boards every protocol test runs against: the host build and the emulated boards.
 LINK_BOARDS = ["host", *EMULATED_BOARDS]
+# The boards with a flash slot for a model (hil/slot.h): the ESP32-C3 port has none (qemu-rv32 neither).
+SLOT_BOARDS = ["host", "qemu-f446"]
 # What each emulated board's counter counts: instructions under QEMU's -icount, labelled as such.
 EMULATED_COUNTERS = {"qemu-f446": "tim2-icount", "qemu-rv32": "rv-icount"}
 

@@ -18,7 +18,7 @@ from hil.paths import firmware_dir
 from hil.targets import target_for
 from hil.targets.firmware import image_sizes
 from hil.targets.limits import check_fits, model_limits
-from tests.conftest import open_board
+from tests.conftest import LINK_BOARDS, SLOT_BOARDS, open_board
 from tests.graphs import mlp_model
 
 C3, EMULATED = "esp32c3-devkitm", "qemu-rv32"
@@ -109,6 +109,10 @@ def test_qemu_rv32_boots_the_elf_on_virt_and_has_no_flash_slot(capsys, tmp_path)
 
 def _limits(board: str):
     return model_limits(get_board(board))
+
+
+def test_the_slot_tests_run_on_every_board_with_a_slot():
+    assert SLOT_BOARDS == [b for b in LINK_BOARDS if _limits(b).slot_bytes > 0]
 
 
 def test_a_model_that_fits_one_board_and_not_the_other_names_the_board_and_its_limit():

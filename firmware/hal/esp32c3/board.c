@@ -28,14 +28,7 @@
 #define WDT_KEY 0x50D83AA1u
 #define SWD_KEY 0x8F1D312Au
 
-static hal_board_info_t info = {
-    .board_id = "esp32c3-devkitm",
-    .clock_hz = 160000000u,
-    .flash_bytes = 4u * 1024u * 1024u,
-    .ram_bytes = 400u * 1024u,
-    .counter = HIL_COUNTER_MPCCR,
-    .flags = 0u, /* rv32imc: no FPU */
-};
+static hal_board_info_t info = RISCV_C3_BOARD_INFO("esp32c3-devkitm", HIL_COUNTER_MPCCR);
 
 void esp32c3_usb_init(void);
 

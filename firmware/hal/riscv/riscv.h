@@ -29,6 +29,14 @@ typedef struct {
 
 extern riscv_reset_note_t riscv_reset_note;
 
+/* What an ESP32-C3 board reports (boards/esp32c3-devkitm.yaml): the C3 itself, and qemu-rv32 standing in
+ * for it. No FPU (rv32imc: float is soft float); the clock is nominal, never claimed locked. */
+#define RISCV_C3_BOARD_INFO(id, counter_kind)                                                                          \
+    {                                                                                                                  \
+        .board_id = (id), .clock_hz = 160000000u, .flash_bytes = 4u * 1024u * 1024u, .ram_bytes = 400u * 1024u,        \
+        .counter = (counter_kind), .flags = 0u,                                                                        \
+    }
+
 /* The cause the last reset recorded (HIL_RESET_POWER_ON when none); clears the note. */
 uint32_t riscv_boot_cause(void);
 

@@ -7,15 +7,7 @@
 #define SIFIVE_TEST 0x00100000u /* virt's test device: writes reset or stop the machine */
 #define SIFIVE_TEST_RESET 0x7777u
 
-/* The ESP32-C3's figures (boards/esp32c3-devkitm.yaml): this board stands in for it. */
-static hal_board_info_t info = {
-    .board_id = "qemu-rv32",
-    .clock_hz = 160000000u,
-    .flash_bytes = 4u * 1024u * 1024u,
-    .ram_bytes = 400u * 1024u,
-    .counter = HIL_COUNTER_RV_ICOUNT,
-    .flags = 0u, /* no FPU on the C3 (rv32imc): float is soft-float, as there */
-};
+static hal_board_info_t info = RISCV_C3_BOARD_INFO("qemu-rv32", HIL_COUNTER_RV_ICOUNT);
 
 void rv32virt_uart_init(void);
 
