@@ -92,7 +92,8 @@ def rows_table(title: str, rows: list[dict], columns: list[str]) -> Table:
 def compile_table(report: dict) -> Table:
     table = Table(title=f"hil compile: {report['source']} for {report['board']}",
                   caption=f"model {report['model_bytes']:,} B, arena {report['arena_bytes']:,} B (activations "
-                  f"{report['activation_bytes']:,} B + kernel scratch); lives in {report['placement']}: RAM "
+                  f"{report['activation_bytes']:,} B + kernel scratch + op state {report['state_bytes']:,} B); "
+                  f"lives in {report['placement']}: RAM "
                   f"{report['ram_needed_bytes']:,} of {report['model_ram_bytes']:,} B, flash "
                   f"{report['flash_needed_bytes']:,} of {report['slot_bytes']:,} B (slot); {report['macs']:,} MACs")  # fmt: skip
     for col in ("#", "op", "MACs"):
@@ -130,7 +131,8 @@ def bench_kernels_table(result: dict) -> Table:
     only_ref = result.get("kernel_sets") == "reference"
     table = Table(title=f"hil bench kernels: {result['board']}",
                   caption=f"counter {result['counter']}: one count = one {per}; reference and optimized outputs "
-                  f"are identical for every row; pools do no MACs: /el is {unit} per output element"
+                  f"are identical for every row; where there are no MACs, /el is {unit} per output element and /op "
+                  f"{unit} per op of a whole run"
                   + ("; this board's firmware has no optimized kernels for its core: 'opt' runs the reference"
                      if only_ref else ""))  # fmt: skip
     for col in ("kernel", "shape", "MACs", f"ref {unit}", f"ref MACs/{per}", f"opt {unit}", f"opt MACs/{per}"):
@@ -138,7 +140,8 @@ def bench_kernels_table(result: dict) -> Table:
     for r in result["kernels"]:
         cells = [r["kernel"], r["shape"], f"{r['macs']:,}" if r["macs"] else "-"]
         for impl in (r["reference"], r["optimized"]):
-            rate = f"{impl['macs_per_count']:.3f}" if r["macs"] else f"{impl['count_per_element']:.1f}/el"
+            per_what = "/op" if r.get("per") == "op" else "/el"
+            rate = f"{impl['macs_per_count']:.3f}" if r["macs"] else f"{impl['count_per_element']:.1f}{per_what}"
             cells += [f"{impl['count']:,}", rate]
         table.add_row(*cells)
     return table

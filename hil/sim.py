@@ -26,6 +26,7 @@ def _lib() -> ctypes.CDLL:
     lib.hil_sim_load.argtypes = [u8p, u32]
     lib.hil_sim_invoke_rows.argtypes = [u8p, u32, u8p, u32, u32, ctypes.c_uint8]
     lib.hil_sim_profile.argtypes = [u8p, u32, ctypes.POINTER(u32)]
+    lib.hil_sim_op_optimised.argtypes = [u32]
     for name in ("hil_sim_stream_begin", "hil_sim_stream_hops"):
         getattr(lib, name).argtypes = [u8p, u32, u8p, ctypes.POINTER(u32)]
     return lib
@@ -78,6 +79,11 @@ class Simulator:
         if status != Status.OK:
             raise DeviceError(f"simulator failed: {Status.describe(status)}", status)
         return out
+
+    def optimised_ops(self) -> list[bool]:
+        """Per op: whether it runs a kernel of its own with the optimised kernels (else the reference one)."""
+        self.ensure_loaded()
+        return [bool(_lib().hil_sim_op_optimised(i)) for i in range(read_blob(self.blob).header["n_ops"])]
 
     def run(self, *inputs: np.ndarray, reference: bool = False) -> list[np.ndarray]:
         """Quantised inputs (N, *shape) per model input -> quantised outputs (N, *shape)."""

@@ -128,6 +128,29 @@ def layer_graphs(dtype: str = "int8") -> dict[str, Graph]:
     return graphs
 
 
+def fast_path_graphs() -> dict[str, Graph]:
+    """The ops with optimised paths of their own beyond the MAC kernels: the int8 tables (LOGISTIC, TANH, RELU,
+    int8 QUANTIZE; int16 LOGISTIC and TANH carry none), int8 ADD/SUB/MUL with and without broadcasting, and
+    chains of cheap ops."""
+    from hil.compile import synth
+
+    quantize = one_op("QUANTIZE", "int8", [(1, 12)], [(1, 12)])
+    quantize.tensors[quantize.outputs[0]].scale[:] = 0.09
+    tables = {f"{kind.lower()}-{dtype}": synth.activation(kind, 24, dtype)
+              for kind in ("LOGISTIC", "TANH") for dtype in ("int8", "int16")}  # fmt: skip
+    return tables | {
+        "relu-int8": one_op("RELU", "int8", [(1, 12)], [(1, 12)]),
+        "quantize-int8-int8": quantize,
+        "add-int8-per-channel": synth.binary("ADD", (1, 4, 8), (8,)),
+        "sub-int8-1x19": synth.binary("SUB", (1, 19), (1, 19)),
+        "mul-int8-per-channel": synth.binary("MUL", (1, 4, 8), (8,)),
+        "mul-int8-scalar": synth.binary("MUL", (1, 13), (1,)),
+        "add-int16-1x16": synth.binary("ADD", (1, 16), (1, 16), "int16"),
+        "chain-8-add": synth.chain("ADD", 8),
+        "chain-8-reshape": synth.chain("RESHAPE", 8),
+    }
+
+
 def layer_chain_graph() -> Graph:
     """The Keras layers' ops in one int8 chain, quantised alike: PRELU, LEAKY_RELU, HARD_SWISH, MAXIMUM,
     TRANSPOSE, TILE, PACK, UNPACK, MINIMUM, RESIZE_NEAREST_NEIGHBOR, REDUCE_MAX."""
@@ -153,6 +176,7 @@ def small_graphs() -> dict[str, Graph]:
     """One small graph per op family the compiler encodes (a few KB each as .tflite)."""
     from hil.compile.synth import conv2d, depthwise, pad, pool2d
     from hil.compile import synth_mpgru as mp
+    from hil.compile.synth_gru import gru_step
     from hil.mpgru.genome import uniform_genome
 
     return {
@@ -162,6 +186,7 @@ def small_graphs() -> dict[str, Graph]:
         "conv": conv2d(4, 4, 2, 3, k=(3, 3)),
         "depthwise": depthwise(1, 6, 4),
         "mp_gru": mp.mp_graph(mp.random_layer(4, 4, uniform_genome(4))),
+        "gru_step": gru_step(4, (3, 2), (True, False)),  # fused into GRU_STEP_S8 ops
         "average_pool": pool2d(5, 6, 4, k=(3, 3), same=True, activation=1),
         "max_pool": pool2d(5, 6, 4, k=(2, 3), stride=(1, 2), kind="MAX_POOL_2D"),
         "pad": pad((1, 4, 3), [(0, 0), (1, 2), (2, 0)], value=-3),

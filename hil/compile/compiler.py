@@ -9,11 +9,13 @@ from pathlib import Path
 import numpy as np
 
 from hil.compile import planner
+from hil.compile.fuse import fuse as fuse_cells
 from hil.compile.io import IoSpec
 from hil.compile.graph_check import check_graph
 from hil.compile.blob import (HEADER, LOC_ARENA, LOC_BLOB, NONE_INDEX, U32_MAX, OpRecord, TensorRecord, read_blob,
                               write_blob)  # fmt: skip
 from hil.compile.ops import DataWriter, OpCode, OpSpec, encoder_for
+from hil.compile.state import state_bytes
 from hil.compile.tflite import Graph, Tensor, read_tflite
 from hil.errors import ModelError
 
@@ -27,6 +29,7 @@ class CompiledModel:
     outputs: list[IoSpec]
     source: str = ""
     activation_bytes: int = 0  # the plan without kernel scratch (what TFLM's reference kernels would need)
+    state_bytes: int = 0  # the ops' state after the activations (hil.compile.state), counted in arena_bytes
 
     @property
     def model_bytes(self) -> int:
@@ -42,6 +45,7 @@ class CompiledModel:
             "model_bytes": self.model_bytes,
             "arena_bytes": self.arena_bytes,
             "activation_bytes": self.activation_bytes,
+            "state_bytes": self.state_bytes,
             "macs": self.macs,
             "ops": self.ops,
             "inputs": [asdict(i) for i in self.inputs],
@@ -120,19 +124,22 @@ class _Layout:
         return i
 
 
-def compile_graph(graph: Graph) -> CompiledModel:
+def compile_graph(graph: Graph, fuse: bool = True) -> CompiledModel:
+    """The blob of a graph; with fuse, GRU cells run as one op each (hil.compile.fuse)."""
     check_graph(graph)
+    if fuse:
+        graph = fuse_cells(graph)
     data = DataWriter(HEADER.size)
     layout = _Layout(graph, data)
     n_ops = len(graph.ops)
     inputs = [layout.ref(t, -1, True) for t in graph.inputs]
     op_records, ops_report = [], []
-    for op in graph.ops:
+    for at, op in enumerate(graph.ops):  # lifetimes by position: a fused graph's ops keep their node numbers
         spec: OpSpec = encoder_for(op)(op, graph, data)
-        ins = [layout.ref(t, op.index, False) for t in spec.inputs]
+        ins = [layout.ref(t, at, False) for t in spec.inputs]
         if spec.scratch_bytes:
-            ins.append(layout.scratch(spec.scratch_bytes, op.index))
-        outs = [layout.ref(t, op.index, True) for t in spec.outputs]
+            ins.append(layout.scratch(spec.scratch_bytes, at))
+        outs = [layout.ref(t, at, True) for t in spec.outputs]
         if spec.alias_output and layout.records[ins[0]].location == LOC_ARENA:
             layout.alias[outs[0]] = ins[0]
         io_offset = data.add(struct.pack(f"<{len(ins) + len(outs)}H", *ins, *outs))
@@ -146,7 +153,8 @@ def compile_graph(graph: Graph) -> CompiledModel:
     for label, idx in (("input", inputs), ("output", outputs)):
         if any(layout.records[i].location != LOC_ARENA for i in idx):
             raise ModelError(f"{graph.source}: a model {label} is a constant; nothing to compute")
-    arena, activation_bytes = layout.plan()
+    planned, activation_bytes = layout.plan()
+    arena = planned + state_bytes(op_records)  # the board lays the ops' state out right after the activations
     macs_offset = data.add(np.array([o["macs"] for o in ops_report], dtype="<u4"))
     blob = write_blob(data.bytes(), layout.records, op_records, inputs, outputs, arena, macs_offset)
 
@@ -156,11 +164,11 @@ def compile_graph(graph: Graph) -> CompiledModel:
                       int(g.zero_point[0]) if g.zero_point.size else 0, graph.signature_names.get(t, ""))  # fmt: skip
 
     return CompiledModel(blob, arena, ops_report, [io(t) for t in graph.inputs], [io(t) for t in graph.outputs],
-                         graph.source, activation_bytes)  # fmt: skip
+                         graph.source, activation_bytes, state_bytes(op_records))  # fmt: skip
 
 
-def compile_tflite(source: bytes | Path | str) -> CompiledModel:
-    return compile_graph(read_tflite(source))
+def compile_tflite(source: bytes | Path | str, fuse: bool = True) -> CompiledModel:
+    return compile_graph(read_tflite(source), fuse)
 
 
 def from_blob(blob: bytes, label: str = "<blob>") -> CompiledModel:
@@ -174,7 +182,7 @@ def from_blob(blob: bytes, label: str = "<blob>") -> CompiledModel:
 
     ops = [{"index": i, "op": names.get(o.code, str(o.code)), "macs": m} for i, (o, m) in enumerate(zip(info.ops, info.macs))]
     return CompiledModel(blob, info.header["arena_bytes"], ops, [io(i) for i in info.inputs],
-                         [io(i) for i in info.outputs], label)  # fmt: skip
+                         [io(i) for i in info.outputs], label, state_bytes=state_bytes(info.ops))  # fmt: skip
 
 
 def load_model(path: Path | str) -> CompiledModel:

@@ -132,3 +132,44 @@ def pad(shape, pads, dtype="int8", value=None, seed=0) -> Graph:
     inputs = [x, paddings] + ([] if value is None else [b.like(x, "value", (), np.array(value, dtype))])
     b.op("PAD" if value is None else "PADV2", inputs, [y], None)
     return b.graph([x], [y], f"pad {list(shape)} by {list(pads)} {dtype}")
+
+
+def activation(kind: str, n: int, dtype: str = "int8", seed: int = 0) -> Graph:
+    """LOGISTIC or TANH over n elements, quantised as TFLM requires (int8 output 1/256 from -128 or 1/128 about
+    0; int16 2^-15, zero points 0), the input spanning about -6..6."""
+    b = _Builder(seed)
+    x = b.act("input", (1, n), 0.05 if dtype == "int8" else 6.0 / 32768, dtype)
+    scale = 2.0**-15 if dtype == "int16" else 1 / 256 if kind == "LOGISTIC" else 1 / 128
+    zp = -128 if dtype == "int8" and kind == "LOGISTIC" else 0
+    y = b._add("output", dtype, (1, n), np.array([scale], np.float32), np.array([zp]), None)
+    b.op(kind, [x], [y], None)
+    return b.graph([x], [y], f"{kind.lower()} {n} {dtype}")
+
+
+_BINARY_OPTIONS = {"ADD": schema.AddOptionsT, "SUB": schema.SubOptionsT, "MUL": schema.MulOptionsT}
+
+
+def binary(kind: str, a_shape, b_shape, dtype: str = "int8", seed: int = 0) -> Graph:
+    """ADD, SUB or MUL of two computed inputs; b_shape broadcasts against a_shape (a per-channel vector)."""
+    b = _Builder(seed)
+    x1, x2 = b.act("a", tuple(a_shape), 0.05, dtype), b.act("b", tuple(b_shape), 0.03, dtype)
+    y = b.act("output", np.broadcast_shapes(tuple(a_shape), tuple(b_shape)), 0.08, dtype)
+    b.op(kind, [x1, x2], [y], _BINARY_OPTIONS[kind]())
+    return b.graph([x1, x2], [y], f"{kind.lower()} {list(a_shape)} {list(b_shape)} {dtype}")
+
+
+def chain(kind: str, n_ops: int, seed: int = 0) -> Graph:
+    """n_ops ops in a row on one int8 element, to weigh what an op costs beyond its work: RESHAPE (its output
+    aliases its input: nothing to do) or ADD of a constant."""
+    b = _Builder(seed)
+    x = first = b.act("input", (1, 1), 0.05)
+    c = b.like(x, "c", (1, 1), np.array([[3]], np.int8))
+    for i in range(n_ops):
+        if kind == "ADD":
+            y = b.act(f"y{i}", (1, 1), 0.05 + 0.001 * i)
+            b.op(kind, [x, c], [y], schema.AddOptionsT())
+        else:
+            y = b.like(x, f"y{i}", (1, 1))
+            b.op(kind, [x], [y], None)
+        x = y
+    return b.graph([first], [x], f"{n_ops} x {kind.lower()}")

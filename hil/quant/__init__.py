@@ -6,8 +6,9 @@ fixed.py   scalars and int32 arrays as the firmware computes them (qmath.h): rou
 tensor.py  arrays between real values and a (scale, zero point) quantisation, and between two
            quantisations (the real-valued ideal; the board's integer rule for recurrent states)
 tflm.py    TFLM's Prepare-time variants (LOGISTIC/TANH multipliers, input radius, float32 log2, int16
-           multipliers, nearest-neighbour source indices)
+           multipliers, nearest-neighbour source indices), LEAKY_RELU's and requantisation's int8 tables
 hard_swish.py  TFLM's int8 HARD_SWISH (Prepare and int16 fixed-point kernel) as a 256-entry table
+sigmoid.py  TFLM's int8 LOGISTIC and TANH (gemmlowp fixed point) as 256-entry tables
 """
 
 from hil.quant.fixed import (QRANGE, quantize_multiplier, requantize, round_half_away, round_half_away_int,

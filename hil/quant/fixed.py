@@ -52,14 +52,19 @@ def rounding_divide(x: np.ndarray, exponent: int) -> np.ndarray:
     return (x >> exponent) + ((x & mask) > threshold)
 
 
+def high_mul(a: np.ndarray, b: np.ndarray | int) -> np.ndarray:
+    """hil_sat_rounding_doubling_high_mul (gemmlowp SaturatingRoundingDoublingHighMul) on int32 values."""
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    ab = a * b
+    q = ab + np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    hi = np.where(q >= 0, q >> 31, -((-q) >> 31))  # C division truncates toward zero
+    return np.where((a == b) & (a == -(1 << 31)), (1 << 31) - 1, hi)
+
+
 def requantize(x: np.ndarray, multiplier: int, shift: int) -> np.ndarray:
     """hil_requantize (TFLite MultiplyByQuantizedMultiplier, double rounding) on int32 values."""
     left, right = max(shift, 0), max(-shift, 0)
-    xs = wrap32(np.asarray(x, np.int64) << left)
-    ab = xs * multiplier
-    q = ab + np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
-    hi = np.where(q >= 0, q >> 31, -((-q) >> 31))  # C division truncates toward zero
-    return rounding_divide(hi, right)
+    return rounding_divide(high_mul(wrap32(np.asarray(x, np.int64) << left), multiplier), right)
 
 
 def saturate(v: np.ndarray, bits: int) -> np.ndarray:

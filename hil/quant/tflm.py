@@ -1,7 +1,8 @@
 """TFLM's Prepare-time arithmetic where it is not plain QuantizeMultiplier: the int32 cast of
 LOGISTIC/TANH's multiplier, the input radius, the float32 log2 check, FloatToQuantizedType, float32
 multipliers, the int16 multiplier of HARD_SWISH and RESIZE_NEAREST_NEIGHBOR's source indices, each
-reproduced bit for bit (x86 TFLM, which hil's golden reference runs)."""
+reproduced bit for bit (x86 TFLM, which hil's golden reference runs); and the 256-entry tables of int8 ops
+that are a function of one value (LEAKY_RELU, RELU and QUANTIZE's requantisation)."""
 
 from __future__ import annotations
 
@@ -78,3 +79,10 @@ def leaky_relu_table(z_in: int, z_out: int, identity: tuple[int, int], alpha: tu
     scaled = requantize(v, abs(alpha[0]), alpha[1])
     y = np.where(v >= 0, requantize(v, *identity), -scaled if alpha[0] < 0 else scaled) + z_out
     return np.clip(y, -128, 127).astype(np.int8)
+
+
+def requant_table_s8(z_in: int, z_out: int, rescale: tuple[int, int], clamp: tuple[int, int]) -> np.ndarray:
+    """ReluQuantized / Requantize<int8_t, int8_t> for inputs -128..127 (hil_requantize_s8_s8): the input less
+    its zero point, requantised (rescale: multiplier, shift), plus the output zero point, clamped."""
+    y = requantize(np.arange(-128, 128, dtype=np.int64) - z_in, *rescale) + z_out
+    return np.clip(y, *clamp).astype(np.int8)

@@ -51,7 +51,9 @@ def _refusal(model_bytes: int, arena_bytes: int, limits: ModelLimits) -> str:
 
 def check_fits(model_bytes: int, arena_bytes: int, limits: ModelLimits) -> dict:
     """Where the model lives on the board (hil.link.slot.placement) and what it needs there against the board's
-    room; BudgetError names the figures when neither RAM nor the flash slot holds it."""
+    room; BudgetError names the figures when neither RAM nor the flash slot holds it. arena_bytes is the blob's
+    arena figure: activations, kernel scratch and the ops' state (hil.compile.state), all RAM wherever the blob
+    lives."""
     where = placement(model_bytes, arena_bytes, limits.model_ram_bytes, limits.slot_bytes)
     if where is None:
         raise BudgetError(_refusal(model_bytes, arena_bytes, limits))

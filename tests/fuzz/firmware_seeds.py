@@ -190,10 +190,9 @@ def link_seeds() -> dict[str, LinkSeed]:
 
 def loader_graphs() -> dict:
     """fuzz_loader's seed graphs by file name: one or more of every op family, MP-GRUs, pools, pads, layer ops."""
-    from hil.compile import synth
-    from hil.compile import synth_mpgru as mp_synth
+    from hil.compile import synth, synth_gru, synth_mpgru as mp_synth
     from hil.mpgru.genome import OPERATORS
-    from tests.graphs import layer_graphs
+    from tests.graphs import fast_path_graphs, layer_graphs
 
     genome = tuple(int(b) for b in np.random.default_rng(5).integers(2, 9, len(OPERATORS)))
     return {
@@ -205,6 +204,7 @@ def loader_graphs() -> dict:
         "depthwise-3x3x4-k3": synth.depthwise(3, 3, 4, k=(3, 3)),
         "mpgru-9-7-mixed-bits": mp_synth.mp_graph(mp_synth.random_layer(9, 7, genome, 5)),
         "mpgru-6-5-8bit-batch2": mp_synth.mp_graph(mp_synth.random_layer(6, 5, (8,) * len(OPERATORS), 6), batch=2),
+        "gru-step-6-9-5-both-resets": synth_gru.gru_step(6, (9, 5), (True, False), seed=2),
         "avgpool-9x9x13-k3-same-relu": synth.pool2d(9, 9, 13, k=(3, 3), same=True, activation=1),
         "avgpool-2x150x6-300-taps": synth.pool2d(2, 150, 6, k=(2, 150), stride=(1, 1)),
         "maxpool-7x9x9-k3-s2-relu6": synth.pool2d(7, 9, 9, k=(3, 3), same=True, kind="MAX_POOL_2D", activation=3),
@@ -213,6 +213,7 @@ def loader_graphs() -> dict:
         "pad-1x5x4x3": synth.pad((1, 5, 4, 3), [(1, 0), (1, 2), (0, 1), (2, 0)]),
         "padv2-int16-1x6x5": synth.pad((1, 6, 5), [(0, 0), (3, 0), (1, 1)], "int16", -1234),
         **{f"{name}-{dtype}": g for dtype in ("int8", "int16") for name, g in layer_graphs(dtype).items()},
+        **fast_path_graphs(),
     }
 
 

@@ -68,6 +68,12 @@ SIM_API int hil_sim_profile(uint8_t *out, uint32_t out_cap, uint32_t *out_len)
     return st;
 }
 
+/* 1 when op i of the loaded model has an optimised kernel of its own. */
+SIM_API int hil_sim_op_optimised(uint32_t i)
+{
+    return hil_runtime_op_optimised(i);
+}
+
 /* The STREAM_* commands as the board runs them (same parsing, same chain):
  * payload in, reply payload out (capacity HIL_MAX_PAYLOAD); returns the status. */
 static int stream_command(hil_handler_t handler, const uint8_t *payload, uint32_t len, uint8_t *reply,

@@ -47,6 +47,34 @@ void hil_sub_s8(const int8_t *in1, const int8_t *in2, int8_t *out, const hil_bro
 void hil_sub_s16(const int16_t *in1, const int16_t *in2, int16_t *out, const hil_broadcast_t *bc,
                  const hil_add_params_t *p);
 
+/* The optimised int8 ADD and SUB (Cortex-M4; plain C elsewhere, bit for bit):
+ * the same arithmetic as hil_add_s8 / hil_sub_s8, rearranged. TFLM scales the
+ * input of the larger scale by exactly 1/2 (A: (x + offset) << 19), the other
+ * (B) by a multiplier below 1/2; each remaining requantisation is one SMMLAR
+ * (the multiply, both of hil_requantize's roundings and the output zero point)
+ * and a shift. Rows that step through both inputs one by one take that path
+ * (about 17 instructions an element); others (a scalar broadcast along the
+ * row) the record's own arithmetic. hil_add_s8_m4_prepare makes the numbers
+ * once from the record. */
+typedef struct {
+    const hil_add_params_t *p; /* the record */
+    int32_t mode;              /* 0: A is input 1, B input 2; 1: the other way; 2: both are As (equal scales) */
+    int32_t full;              /* 1: the fused activation clamps nothing beyond int8 */
+    int32_t k_a, k_b;          /* an A's (x + offset) << 20 is (x << 20) + k (k_b: the second A, mode 2) */
+    int32_t offset_b, multiplier_b, round_b, exponent_b; /* B: (x + offset) << 20 by multiplier 2^-e */
+    int32_t out_multiplier, out_round, out_exponent;     /* round: 2^(e-1) + output zero point * 2^e */
+} hil_add_m4_t;
+
+/* 1, with *f filled, when p lies where the M4 kernels give hil_add_s8's bytes
+ * (what TFLite makes for int8: one input multiplier exactly 1/2 at shift 0,
+ * the other below at a shift < 0, output shift in [-22, -1]); else 0 (the op
+ * keeps the reference kernel). */
+int hil_add_s8_m4_prepare(const hil_add_params_t *p, hil_add_m4_t *f);
+void hil_add_s8_m4(const int8_t *in1, const int8_t *in2, int8_t *out, const hil_broadcast_t *bc,
+                   const hil_add_m4_t *f);
+void hil_sub_s8_m4(const int8_t *in1, const int8_t *in2, int8_t *out, const hil_broadcast_t *bc,
+                   const hil_add_m4_t *f);
+
 /* MUL (TFLM reference_integer_ops::MulElementwise):
  *   y = clamp(output_offset + requant((x1 + input1_offset) * (x2 + input2_offset))).
  * int16 requires zero offsets (TFLM does too). */
@@ -64,6 +92,23 @@ void hil_mul_s8(const int8_t *in1, const int8_t *in2, int8_t *out, const hil_bro
                 const hil_mul_params_t *p);
 void hil_mul_s16(const int16_t *in1, const int16_t *in2, int16_t *out, const hil_broadcast_t *bc,
                  const hil_mul_params_t *p);
+
+/* The optimised int8 MUL (as hil_add_s8_m4): the product of the offset
+ * inputs requantised by one SMMLAR and a shift (about 12 instructions an
+ * element in rows that step through both inputs one by one). */
+typedef struct {
+    const hil_mul_params_t *p; /* the record */
+    int32_t shl;               /* product << shl into the multiply: 1 + the record's shift when > 0 */
+    int32_t round;             /* 2^(e-1) + output zero point * 2^e, or the zero point when e = 0 */
+    int32_t exponent;          /* e = -shift when shift < 0, else 0 */
+    int32_t full;              /* 1: the fused activation clamps nothing beyond int8 */
+} hil_mul_m4_t;
+
+/* 1, with *f filled, when p lies where hil_mul_s8_m4 gives hil_mul_s8's bytes
+ * (shift in [-22, 14]); else 0. */
+int hil_mul_s8_m4_prepare(const hil_mul_params_t *p, hil_mul_m4_t *f);
+void hil_mul_s8_m4(const int8_t *in1, const int8_t *in2, int8_t *out, const hil_broadcast_t *bc,
+                   const hil_mul_m4_t *f);
 
 /* Requantisation y = clamp(output_offset + requant(x - input_zero_point)): RELU
  * (clamp [max(min, zp_out), max]) and QUANTIZE between integer types

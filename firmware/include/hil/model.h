@@ -4,7 +4,8 @@
  * quantisation, per-channel multipliers and shifts, folded biases, the arena
  * offset of every activation. The board validates the blob once at load (magic,
  * version, CRC, every offset and size inside its bounds, every op's own
- * checks) and then runs it with no allocation and no further checks.
+ * checks, each op's prepare into its state after the activations) and then
+ * runs it with no allocation and no further checks.
  *
  * Layout (little-endian; every section starts on an 8-byte boundary):
  *   header           hil_model_header_t (64 bytes)
@@ -77,6 +78,7 @@ typedef enum {
     HIL_OP_UNPACK = 37,
     HIL_OP_RESIZE_NEAREST_NEIGHBOR = 38,
     HIL_OP_REDUCE_MAX = 39,
+    HIL_OP_GRU_STEP_S8 = 40, /* a GRU cell's ops fused by the compiler (hil/compile/fuse.py) */
     HIL_OP_CODE_COUNT = 64
 } hil_opcode_t;
 
@@ -86,7 +88,7 @@ typedef struct {
     uint16_t version_minor;
     uint32_t total_bytes;
     uint32_t crc32;
-    uint32_t arena_bytes;
+    uint32_t arena_bytes; /* RAM after the blob: activations, then the ops' state (hil/op.h) as a 32-bit board lays it out */
     uint32_t n_tensors;
     uint32_t tensors_offset;
     uint32_t n_ops;
@@ -130,7 +132,6 @@ typedef struct {
     const hil_tensor_t *tensors;
     const hil_op_t *ops;
     uint8_t *arena;
-    int use_reference; /* 1: reference kernels, 0: optimised kernels */
 } hil_model_t;
 
 #endif

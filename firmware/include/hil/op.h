@@ -1,10 +1,18 @@
 /* The interface every operator file implements (src/ops/op_<name>.c), and the
- * accessors it uses. An op file registers itself with HIL_OP_REGISTER; the
- * runtime finds it by code, so adding an op is adding a file.
+ * accessors its prepare() uses. An op file registers itself with
+ * HIL_OP_REGISTER; the runtime finds it by code, so adding an op is adding a
+ * file.
  *
- * prepare() runs once at load: it checks everything eval() relies on (tensor
- * types and shapes, parameter record size, index ranges) and returns
- * HIL_ERR_BAD_MODEL if anything is off. eval() then does no checks. */
+ * Prepare once, invoke cheaply. prepare() runs once at load: it checks
+ * everything its eval relies on (tensor types and shapes, parameter record
+ * size, index ranges) and returns HIL_ERR_BAD_MODEL if anything is off; then
+ * it fills the op's state: the eval to run with the optimised and with the
+ * reference kernels (chosen now, by dtype, shape and record), the tensors'
+ * data pointers, element counts, kernel arguments. The state lives in RAM
+ * after the activations: the loader reserves state_bytes (+ state_bytes_per_io
+ * per input and output) for each op, 8-aligned, and the compiler counts the
+ * same figures into the blob's arena size (hil/compile/state.py). An eval
+ * reads only its state: no lookups, no checks, no branches on the model. */
 #ifndef HIL_OP_H
 #define HIL_OP_H
 
@@ -14,15 +22,37 @@
 #include "hil/model.h"
 #include "hil/status.h"
 
+typedef struct hil_op_state hil_op_state_t;
+
+/* An op's eval: runs its kernel on what prepare() resolved. */
+typedef void (*hil_op_eval_t)(const hil_op_state_t *s);
+
+/* The head of every op's state (an op's state struct starts with it). */
+struct hil_op_state {
+    hil_op_eval_t eval[2]; /* [0]: the optimised kernels, [1]: the reference ones (HIL_INVOKE_REFERENCE) */
+};
+
 typedef struct {
     uint8_t code; /* hil_opcode_t */
-    hil_status_t (*prepare)(const hil_model_t *m, const hil_op_t *op);
-    hil_status_t (*eval)(const hil_model_t *m, const hil_op_t *op);
+    uint16_t state_bytes;        /* the op's state struct */
+    uint16_t state_bytes_per_io; /* and this much more per input and output (pointer lists) */
+    /* s: state_bytes (+ per io) of zeroed RAM, 8-aligned, for the op to fill */
+    hil_status_t (*prepare)(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s);
 } hil_op_impl_t;
 
-#define HIL_OP_REGISTER(name, op_code, prepare_fn, eval_fn)                                       \
-    __attribute__((used, section("hil_ops"), aligned(4))) const hil_op_impl_t hil_op_impl_##name = { \
-        .code = (op_code), .prepare = (prepare_fn), .eval = (eval_fn)}
+#define HIL_OP_REGISTER_IO(name, op_code, prepare_fn, state_type, per_io)                                   \
+    __attribute__((used, section("hil_ops"), aligned(4))) const hil_op_impl_t hil_op_impl_##name = {        \
+        .code = (op_code), .state_bytes = (uint16_t)sizeof(state_type), .state_bytes_per_io = (per_io),      \
+        .prepare = (prepare_fn)}
+
+#define HIL_OP_REGISTER(name, op_code, prepare_fn, state_type) HIL_OP_REGISTER_IO(name, op_code, prepare_fn, state_type, 0u)
+
+/* Both evals of s: opt with the optimised kernels, ref with the reference ones. */
+static inline void hil_op_set_eval(hil_op_state_t *s, hil_op_eval_t opt, hil_op_eval_t ref)
+{
+    s->eval[0] = opt;
+    s->eval[1] = ref;
+}
 
 /* The registered implementation of code, or NULL. */
 const hil_op_impl_t *hil_op_find(uint8_t code);

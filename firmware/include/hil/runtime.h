@@ -56,6 +56,10 @@ uint32_t hil_runtime_generation(void);
  * outputs are in the arena. */
 uint32_t hil_runtime_runs(int *ok);
 
+/* 1 when op i of the current model runs a kernel of its own with the
+ * optimised kernels (prepare chose one apart from the reference), else 0. */
+int hil_runtime_op_optimised(uint32_t i);
+
 /* Serialise the per-operator profile of the last invoke into out:
  * u16 n_ops, u16 reserved, u32 total cycles, then per op
  * u16 index, u8 code, u8 reserved, u32 cycles. */

@@ -125,6 +125,49 @@ static inline hil_channel_quant_t hil_channel_quant(const hil_model_t *m, uint32
     return cq;
 }
 
+/* What the multiply-accumulate ops' evals read: data pointers, the record's
+ * quantisation, and the optimised kernels' folded bias and requantisation
+ * table (int8). An op's state starts with it, its shape follows. */
+typedef struct {
+    hil_op_state_t head;
+    const void *input, *bias;
+    const int8_t *weights;
+    const int32_t *folded; /* int8: bias + input_offset * sum(weights row); NULL otherwise */
+    void *output;
+    int32_t *scratch; /* NULL: none */
+    const hil_act_quant_t *q;
+    hil_channel_quant_t cq;
+    const hil_requant_t *rq; /* NULL: none */
+} hil_mac_state_t;
+
+/* Where a MAC op's record keeps its per-channel numbers (blob offsets; 0: none). */
+typedef struct {
+    uint32_t multiplier, shift, folded_bias, requant;
+} hil_mac_offsets_t;
+
+/* Fill the shared part of a MAC op's state from its tensors (input, weights,
+ * bias, output, scratch; bias and scratch may be NULL) once prepare has
+ * checked them, and pick the evals: int16 (both), else int8 optimised and
+ * reference. */
+static inline void hil_mac_state_init(hil_mac_state_t *s, const hil_model_t *m, const hil_tensor_t *const t[5],
+                                      const hil_act_quant_t *q, hil_mac_offsets_t at, const hil_op_eval_t evals[3])
+{
+    s->input = hil_mac_data(m, t[0]);
+    s->weights = hil_mac_data(m, t[1]);
+    s->bias = hil_mac_data(m, t[2]);
+    s->output = hil_mac_data(m, t[3]);
+    s->scratch = hil_mac_data(m, t[4]);
+    s->q = q;
+    s->cq = hil_channel_quant(m, at.multiplier, at.shift);
+    s->folded = at.folded_bias ? (const int32_t *)(const void *)(m->blob + at.folded_bias) : NULL;
+    s->rq = hil_requant_table(m, at.requant);
+    if (t[0]->dtype == HIL_DTYPE_INT16) {
+        hil_op_set_eval(&s->head, evals[2], evals[2]);
+    } else {
+        hil_op_set_eval(&s->head, evals[0], evals[1]);
+    }
+}
+
 /* An arena tensor of at least `bytes` bytes that a kernel may write. */
 static inline int hil_scratch_ok(const hil_tensor_t *t, uint32_t bytes)
 {

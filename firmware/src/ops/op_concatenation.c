@@ -7,7 +7,7 @@
 
 #define MAX_INPUTS 16
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const hil_ew_copy_list_t *p = hil_ew_copy_list(m, op, MAX_INPUTS);
     const hil_tensor_t *out = hil_op_output(m, op, 0);
@@ -25,16 +25,35 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return (uint64_t)p->outer * row == out->bytes ? HIL_OK : HIL_ERR_BAD_MODEL;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+/* The inputs' bytes, one pointer per input (state_bytes_per_io). */
+typedef struct {
+    hil_op_state_t head;
+    const hil_ew_copy_list_t *p;
+    uint8_t *out;
+    const uint8_t *inputs[];
+} concat_state_t;
+
+static void eval(const hil_op_state_t *s)
 {
-    const hil_ew_copy_list_t *p = hil_ew_copy_list(m, op, MAX_INPUTS);
-    const uint8_t *inputs[MAX_INPUTS];
-    for (int32_t i = 0; i < p->n; i++) {
-        inputs[i] = hil_tensor_data(m, hil_op_tensor(m, op, (unsigned)i));
+    const concat_state_t *c = (const concat_state_t *)(const void *)s;
+    hil_concat(c->inputs, c->p->copy_bytes, c->p->n, c->p->outer, c->out);
+}
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
+{
+    hil_status_t st = check(m, op);
+    if (st != HIL_OK) {
+        return st;
     }
-    hil_concat(inputs, p->copy_bytes, p->n, p->outer, hil_tensor_data(m, hil_op_output(m, op, 0)));
+    concat_state_t *c = (concat_state_t *)(void *)s;
+    c->p = hil_ew_copy_list(m, op, MAX_INPUTS);
+    c->out = hil_tensor_data(m, hil_op_output(m, op, 0));
+    for (int32_t i = 0; i < c->p->n; i++) {
+        c->inputs[i] = hil_tensor_data(m, hil_op_tensor(m, op, (unsigned)i));
+    }
+    hil_op_set_eval(s, eval, eval);
     return HIL_OK;
 }
 
-HIL_OP_REGISTER(concatenation, HIL_OP_CONCATENATION, prepare, eval);
-HIL_OP_REGISTER(pack, HIL_OP_PACK, prepare, eval);
+HIL_OP_REGISTER_IO(concatenation, HIL_OP_CONCATENATION, prepare, concat_state_t, sizeof(uint8_t *));
+HIL_OP_REGISTER_IO(pack, HIL_OP_PACK, prepare, concat_state_t, sizeof(uint8_t *));

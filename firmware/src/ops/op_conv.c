@@ -38,7 +38,7 @@ static hil_status_t view(const hil_model_t *m, const hil_op_t *op, conv_view_t *
     return HIL_OK;
 }
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     conv_view_t v;
     if (view(m, op, &v) != HIL_OK) {
@@ -63,24 +63,46 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+typedef struct {
+    hil_mac_state_t mac;
+    hil_conv_geom_t g;
+} conv_state_t;
+
+#define STATE(s) ((const conv_state_t *)(const void *)(s))
+
+static void eval_s16(const hil_op_state_t *s)
 {
+    const hil_mac_state_t *c = &STATE(s)->mac;
+    hil_conv_s16(c->input, c->weights, c->bias, c->output, &STATE(s)->g, c->q, &c->cq);
+}
+
+static void eval_s8(const hil_op_state_t *s)
+{
+    const hil_mac_state_t *c = &STATE(s)->mac;
+    hil_conv_s8(c->input, c->weights, c->bias, c->output, &STATE(s)->g, c->q, &c->cq);
+}
+
+static void eval_s8_m4(const hil_op_state_t *s)
+{
+    const hil_mac_state_t *c = &STATE(s)->mac;
+    hil_conv_s8_m4(c->input, c->weights, c->folded, c->output, c->scratch, &STATE(s)->g, c->q, &c->cq, c->rq);
+}
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
+{
+    static const hil_op_eval_t evals[3] = {eval_s8_m4, eval_s8, eval_s16};
     conv_view_t v;
-    view(m, op, &v);
-    const hil_channel_quant_t cq = hil_channel_quant(m, v.p->multiplier_offset, v.p->shift_offset);
-    const void *bias = v.bias ? hil_tensor_data(m, v.bias) : NULL;
-    const int8_t *weights = hil_tensor_data(m, v.weights);
-    if (v.input->dtype == HIL_DTYPE_INT16) {
-        hil_conv_s16(hil_tensor_data(m, v.input), weights, bias, hil_tensor_data(m, v.output), &v.g, &v.p->q, &cq);
-    } else if (m->use_reference) {
-        hil_conv_s8(hil_tensor_data(m, v.input), weights, bias, hil_tensor_data(m, v.output), &v.g, &v.p->q, &cq);
-    } else {
-        const int32_t *folded = (const int32_t *)(const void *)(m->blob + v.p->folded_bias_offset);
-        int32_t *scratch = v.scratch ? hil_tensor_data(m, v.scratch) : NULL;
-        hil_conv_s8_m4(hil_tensor_data(m, v.input), weights, folded, hil_tensor_data(m, v.output), scratch, &v.g,
-                       &v.p->q, &cq, hil_requant_table(m, v.p->requant_offset));
+    hil_status_t st = check(m, op);
+    if (st != HIL_OK || (st = view(m, op, &v)) != HIL_OK) {
+        return st;
     }
+    conv_state_t *c = (conv_state_t *)(void *)s;
+    const hil_tensor_t *const t[5] = {v.input, v.weights, v.bias, v.output, v.scratch};
+    const uint32_t folded = v.input->dtype == HIL_DTYPE_INT8 ? v.p->folded_bias_offset : 0u; /* int16: unchecked */
+    const hil_mac_offsets_t at = {v.p->multiplier_offset, v.p->shift_offset, folded, v.p->requant_offset};
+    hil_mac_state_init(&c->mac, m, t, &v.p->q, at, evals);
+    c->g = v.g;
     return HIL_OK;
 }
 
-HIL_OP_REGISTER(conv_2d, HIL_OP_CONV_2D, prepare, eval);
+HIL_OP_REGISTER(conv_2d, HIL_OP_CONV_2D, prepare, conv_state_t);

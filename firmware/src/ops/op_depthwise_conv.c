@@ -36,7 +36,7 @@ static hil_status_t view(const hil_model_t *m, const hil_op_t *op, dw_view_t *v)
     return HIL_OK;
 }
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     dw_view_t v;
     if (view(m, op, &v) != HIL_OK) {
@@ -53,24 +53,45 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+typedef struct {
+    hil_mac_state_t mac;
+    hil_conv_geom_t g;
+} dw_state_t;
+
+#define STATE(s) ((const dw_state_t *)(const void *)(s))
+
+static void eval_s16(const hil_op_state_t *s)
 {
+    const hil_mac_state_t *c = &STATE(s)->mac;
+    hil_depthwise_conv_s16(c->input, c->weights, c->bias, c->output, &STATE(s)->g, c->q, &c->cq);
+}
+
+static void eval_s8(const hil_op_state_t *s)
+{
+    const hil_mac_state_t *c = &STATE(s)->mac;
+    hil_depthwise_conv_s8(c->input, c->weights, c->bias, c->output, &STATE(s)->g, c->q, &c->cq);
+}
+
+static void eval_s8_m4(const hil_op_state_t *s)
+{
+    const hil_mac_state_t *c = &STATE(s)->mac;
+    hil_depthwise_conv_s8_m4(c->input, c->weights, c->bias, c->output, &STATE(s)->g, c->q, &c->cq, c->rq);
+}
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
+{
+    static const hil_op_eval_t evals[3] = {eval_s8_m4, eval_s8, eval_s16};
     dw_view_t v;
-    view(m, op, &v);
-    const hil_channel_quant_t cq = hil_channel_quant(m, v.p->multiplier_offset, v.p->shift_offset);
-    const void *bias = v.bias ? hil_tensor_data(m, v.bias) : NULL;
-    const int8_t *weights = hil_tensor_data(m, v.weights);
-    if (v.input->dtype == HIL_DTYPE_INT16) {
-        hil_depthwise_conv_s16(hil_tensor_data(m, v.input), weights, bias, hil_tensor_data(m, v.output), &v.g,
-                               &v.p->q, &cq);
-    } else if (m->use_reference) {
-        hil_depthwise_conv_s8(hil_tensor_data(m, v.input), weights, bias, hil_tensor_data(m, v.output), &v.g,
-                              &v.p->q, &cq);
-    } else {
-        hil_depthwise_conv_s8_m4(hil_tensor_data(m, v.input), weights, bias, hil_tensor_data(m, v.output), &v.g,
-                                 &v.p->q, &cq, hil_requant_table(m, v.p->requant_offset));
+    hil_status_t st = check(m, op);
+    if (st != HIL_OK || (st = view(m, op, &v)) != HIL_OK) {
+        return st;
     }
+    dw_state_t *d = (dw_state_t *)(void *)s;
+    const hil_tensor_t *const t[5] = {v.input, v.weights, v.bias, v.output, NULL};
+    const hil_mac_offsets_t at = {v.p->multiplier_offset, v.p->shift_offset, 0u, v.p->requant_offset};
+    hil_mac_state_init(&d->mac, m, t, &v.p->q, at, evals);
+    d->g = v.g;
     return HIL_OK;
 }
 
-HIL_OP_REGISTER(depthwise_conv_2d, HIL_OP_DEPTHWISE_CONV_2D, prepare, eval);
+HIL_OP_REGISTER(depthwise_conv_2d, HIL_OP_DEPTHWISE_CONV_2D, prepare, dw_state_t);

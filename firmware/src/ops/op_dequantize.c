@@ -7,7 +7,7 @@ typedef struct {
     int32_t zero_point;
 } dequantize_params_t;
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const dequantize_params_t *p = hil_op_params(m, op, sizeof(dequantize_params_t));
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
@@ -19,18 +19,24 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+static void eval_s8(const hil_op_state_t *s)
 {
-    const dequantize_params_t *p = hil_op_params(m, op, sizeof(dequantize_params_t));
-    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
-    if (in->dtype == HIL_DTYPE_INT8) {
-        hil_dequantize_s8_f32(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p->scale,
-                              p->zero_point);
-    } else {
-        hil_dequantize_s16_f32(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p->scale,
-                               p->zero_point);
-    }
-    return HIL_OK;
+    const hil_ew_unary_t *u = (const hil_ew_unary_t *)(const void *)s;
+    const dequantize_params_t *p = u->params;
+    hil_dequantize_s8_f32(u->in, u->out, u->n, p->scale, p->zero_point);
 }
 
-HIL_OP_REGISTER(dequantize, HIL_OP_DEQUANTIZE, prepare, eval);
+static void eval_s16(const hil_op_state_t *s)
+{
+    const hil_ew_unary_t *u = (const hil_ew_unary_t *)(const void *)s;
+    const dequantize_params_t *p = u->params;
+    hil_dequantize_s16_f32(u->in, u->out, u->n, p->scale, p->zero_point);
+}
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
+{
+    const dequantize_params_t *p = hil_op_params(m, op, sizeof(dequantize_params_t));
+    return hil_ew_unary_prepare(check(m, op), m, op, s, p, eval_s8, eval_s8, eval_s16);
+}
+
+HIL_OP_REGISTER(dequantize, HIL_OP_DEQUANTIZE, prepare, hil_ew_unary_t);

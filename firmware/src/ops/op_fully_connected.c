@@ -21,7 +21,7 @@ typedef struct {
     int32_t in_dim, out_dim, batches;
 } fc_view_t;
 
-/* What eval needs, unchecked: prepare() has checked it all (and the io
+/* The op's tensors and sizes, unchecked: check() checks them (and the io
  * list's length before calling this). */
 static void view(const hil_model_t *m, const hil_op_t *op, fc_view_t *v)
 {
@@ -36,7 +36,7 @@ static void view(const hil_model_t *m, const hil_op_t *op, fc_view_t *v)
     v->batches = (int32_t)(v->input->bytes / ((uint32_t)v->in_dim * (v->input->dtype == HIL_DTYPE_INT16 ? 2u : 1u)));
 }
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const hil_tensor_t *weights = hil_op_tensor(m, op, 1);
     if (hil_op_params(m, op, sizeof(fc_params_t)) == NULL || (op->n_inputs != 3u && op->n_inputs != 4u) ||
@@ -63,24 +63,52 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+typedef struct {
+    hil_mac_state_t mac;
+    int32_t batches, in_dim, out_dim;
+} fc_state_t;
+
+#define STATE(s) ((const fc_state_t *)(const void *)(s))
+
+static void eval_s16(const hil_op_state_t *s)
 {
+    const hil_mac_state_t *c = &STATE(s)->mac;
+    hil_fully_connected_s16(c->input, c->weights, c->bias, c->output, STATE(s)->batches, STATE(s)->in_dim,
+                            STATE(s)->out_dim, c->q, &c->cq);
+}
+
+static void eval_s8(const hil_op_state_t *s)
+{
+    const hil_mac_state_t *c = &STATE(s)->mac;
+    hil_fully_connected_s8(c->input, c->weights, c->bias, c->output, STATE(s)->batches, STATE(s)->in_dim,
+                           STATE(s)->out_dim, c->q, &c->cq);
+}
+
+static void eval_s8_m4(const hil_op_state_t *s)
+{
+    const hil_mac_state_t *c = &STATE(s)->mac;
+    hil_fully_connected_s8_m4(c->input, c->weights, c->folded, c->output, c->scratch, STATE(s)->batches,
+                              STATE(s)->in_dim, STATE(s)->out_dim, c->q, &c->cq, c->rq);
+}
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
+{
+    static const hil_op_eval_t evals[3] = {eval_s8_m4, eval_s8, eval_s16};
+    hil_status_t st = check(m, op);
+    if (st != HIL_OK) {
+        return st;
+    }
     fc_view_t v;
     view(m, op, &v);
-    const hil_channel_quant_t cq = hil_channel_quant(m, v.p->multiplier_offset, v.p->shift_offset);
-    const void *bias = hil_mac_data(m, v.bias), *input = hil_mac_data(m, v.input);
-    const int8_t *weights = hil_mac_data(m, v.weights);
-    void *output = hil_mac_data(m, v.output);
-    if (v.input->dtype == HIL_DTYPE_INT16) {
-        hil_fully_connected_s16(input, weights, bias, output, v.batches, v.in_dim, v.out_dim, &v.p->q, &cq);
-    } else if (m->use_reference) {
-        hil_fully_connected_s8(input, weights, bias, output, v.batches, v.in_dim, v.out_dim, &v.p->q, &cq);
-    } else {
-        const int32_t *folded = (const int32_t *)(const void *)(m->blob + v.p->folded_bias_offset);
-        hil_fully_connected_s8_m4(input, weights, folded, output, hil_mac_data(m, v.scratch), v.batches, v.in_dim,
-                                  v.out_dim, &v.p->q, &cq, hil_requant_table(m, v.p->requant_offset));
-    }
+    fc_state_t *f = (fc_state_t *)(void *)s;
+    const hil_tensor_t *const t[5] = {v.input, v.weights, v.bias, v.output, v.scratch};
+    const uint32_t folded = v.input->dtype == HIL_DTYPE_INT8 ? v.p->folded_bias_offset : 0u; /* int16: unchecked */
+    const hil_mac_offsets_t at = {v.p->multiplier_offset, v.p->shift_offset, folded, v.p->requant_offset};
+    hil_mac_state_init(&f->mac, m, t, &v.p->q, at, evals);
+    f->batches = v.batches;
+    f->in_dim = v.in_dim;
+    f->out_dim = v.out_dim;
     return HIL_OK;
 }
 
-HIL_OP_REGISTER(fully_connected, HIL_OP_FULLY_CONNECTED, prepare, eval);
+HIL_OP_REGISTER(fully_connected, HIL_OP_FULLY_CONNECTED, prepare, fc_state_t);

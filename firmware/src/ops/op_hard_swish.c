@@ -6,7 +6,7 @@
 
 #define TABLE_BYTES 256u
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const int8_t *table = hil_op_params(m, op, TABLE_BYTES);
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
@@ -17,12 +17,12 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+HIL_EW_UNARY_EVAL(eval_lut, hil_lut_s8)
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
-    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
-    hil_lut_s8(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in),
-               hil_op_params(m, op, TABLE_BYTES));
-    return HIL_OK;
+    const int8_t *table = hil_op_params(m, op, TABLE_BYTES);
+    return hil_ew_unary_prepare(check(m, op), m, op, s, table, eval_lut, eval_lut, eval_lut);
 }
 
-HIL_OP_REGISTER(hard_swish, HIL_OP_HARD_SWISH, prepare, eval);
+HIL_OP_REGISTER(hard_swish, HIL_OP_HARD_SWISH, prepare, hil_ew_unary_t);

@@ -4,7 +4,7 @@
 #include "elementwise_ops.h"
 #include "hil/kernels_activation.h"
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const hil_broadcast_t *bc = hil_op_params(m, op, sizeof(hil_broadcast_t));
     const hil_tensor_t *in1 = hil_op_tensor(m, op, 0), *in2 = hil_op_tensor(m, op, 1), *out = hil_op_output(m, op, 0);
@@ -15,30 +15,34 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-typedef void (*kernel_s8_t)(const int8_t *, const int8_t *, int8_t *, const hil_broadcast_t *);
-typedef void (*kernel_s16_t)(const int16_t *, const int16_t *, int16_t *, const hil_broadcast_t *);
-
-static hil_status_t run(const hil_model_t *m, const hil_op_t *op, kernel_s8_t s8, kernel_s16_t s16)
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s, hil_op_eval_t s8,
+                            hil_op_eval_t s16)
 {
     const hil_broadcast_t *bc = hil_op_params(m, op, sizeof(hil_broadcast_t));
-    const hil_tensor_t *in1 = hil_op_tensor(m, op, 0), *in2 = hil_op_tensor(m, op, 1), *out = hil_op_output(m, op, 0);
-    if (out->dtype == HIL_DTYPE_INT8) {
-        s8(hil_tensor_data(m, in1), hil_tensor_data(m, in2), hil_tensor_data(m, out), bc);
-    } else {
-        s16(hil_tensor_data(m, in1), hil_tensor_data(m, in2), hil_tensor_data(m, out), bc);
+    return hil_ew_binary_prepare(check(m, op), m, op, s, bc, s8, s16);
+}
+
+/* MAXIMUM / MINIMUM kernels take no record beyond the walk. */
+#define EVAL(name, KERNEL)                                                                                     \
+    static void name(const hil_op_state_t *s)                                                                  \
+    {                                                                                                          \
+        const hil_ew_binary_t *b = (const hil_ew_binary_t *)(const void *)s;                                   \
+        KERNEL(b->in1, b->in2, b->out, b->bc);                                                                 \
     }
-    return HIL_OK;
-}
+EVAL(eval_maximum_s8, hil_maximum_s8)
+EVAL(eval_maximum_s16, hil_maximum_s16)
+EVAL(eval_minimum_s8, hil_minimum_s8)
+EVAL(eval_minimum_s16, hil_minimum_s16)
 
-static hil_status_t eval_maximum(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t prepare_maximum(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
-    return run(m, op, hil_maximum_s8, hil_maximum_s16);
+    return prepare(m, op, s, eval_maximum_s8, eval_maximum_s16);
 }
 
-static hil_status_t eval_minimum(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t prepare_minimum(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
-    return run(m, op, hil_minimum_s8, hil_minimum_s16);
+    return prepare(m, op, s, eval_minimum_s8, eval_minimum_s16);
 }
 
-HIL_OP_REGISTER(maximum, HIL_OP_MAXIMUM, prepare, eval_maximum);
-HIL_OP_REGISTER(minimum, HIL_OP_MINIMUM, prepare, eval_minimum);
+HIL_OP_REGISTER(maximum, HIL_OP_MAXIMUM, prepare_maximum, hil_ew_binary_t);
+HIL_OP_REGISTER(minimum, HIL_OP_MINIMUM, prepare_minimum, hil_ew_binary_t);

@@ -97,7 +97,7 @@ static int shapes_ok(const hil_model_t *m, const hil_op_t *op, const mp_gru_para
     return 1;
 }
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const mp_gru_params_t *p = hil_op_params(m, op, sizeof(mp_gru_params_t));
     if (p == NULL || op->n_inputs != N_INPUTS || op->n_outputs != 1u || p->in_dim <= 0 ||
@@ -116,19 +116,43 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+typedef struct {
+    hil_op_state_t head;
+    hil_mp_gru_t k;
+    const int8_t *x, *h;
+    int8_t *out;
+    void *scratch;
+    int32_t batches;
+} mp_gru_state_t;
+
+static void eval_ref(const hil_op_state_t *s)
 {
-    const hil_mp_gru_t k = kernel_args(m, op);
-    const hil_tensor_t *x = hil_mac_tensor(m, op, IN_X);
-    const int8_t *xd = hil_mac_data(m, x), *hd = hil_mac_data(m, hil_mac_tensor(m, op, IN_H));
-    int8_t *out = hil_mac_data(m, hil_mac_tensor(m, op, op->n_inputs));
-    const int32_t batches = hil_tensor_elements(x) / k.in_dim;
-    if (m->use_reference) {
-        hil_mp_gru_s8(&k, xd, hd, out, batches);
-    } else {
-        hil_mp_gru_s8_m4(&k, xd, hd, out, batches, hil_mac_data(m, hil_mac_tensor(m, op, IN_SCRATCH)));
+    const mp_gru_state_t *g = (const mp_gru_state_t *)(const void *)s;
+    hil_mp_gru_s8(&g->k, g->x, g->h, g->out, g->batches);
+}
+
+static void eval_m4(const hil_op_state_t *s)
+{
+    const mp_gru_state_t *g = (const mp_gru_state_t *)(const void *)s;
+    hil_mp_gru_s8_m4(&g->k, g->x, g->h, g->out, g->batches, g->scratch);
+}
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
+{
+    hil_status_t st = check(m, op);
+    if (st != HIL_OK) {
+        return st;
     }
+    mp_gru_state_t *g = (mp_gru_state_t *)(void *)s;
+    const hil_tensor_t *x = hil_mac_tensor(m, op, IN_X);
+    g->k = kernel_args(m, op);
+    g->x = hil_mac_data(m, x);
+    g->h = hil_mac_data(m, hil_mac_tensor(m, op, IN_H));
+    g->out = hil_mac_data(m, hil_mac_tensor(m, op, op->n_inputs));
+    g->scratch = hil_mac_data(m, hil_mac_tensor(m, op, IN_SCRATCH));
+    g->batches = hil_tensor_elements(x) / g->k.in_dim;
+    hil_op_set_eval(s, eval_m4, eval_ref);
     return HIL_OK;
 }
 
-HIL_OP_REGISTER(mp_gru, HIL_OP_MP_GRU, prepare, eval);
+HIL_OP_REGISTER(mp_gru, HIL_OP_MP_GRU, prepare, mp_gru_state_t);

@@ -5,7 +5,7 @@
 #include "elementwise_ops.h"
 #include "hil/kernels_pool.h"
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const hil_pad_params_t *p = hil_op_params(m, op, sizeof(hil_pad_params_t));
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
@@ -31,12 +31,11 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return in_total == n_in && out_total == n_out ? HIL_OK : HIL_ERR_BAD_MODEL;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+HIL_EW_UNARY_EVAL(eval, hil_pad)
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
-    const hil_tensor_t *in = hil_op_tensor(m, op, 0);
-    hil_pad(hil_tensor_data(m, in), hil_tensor_data(m, hil_op_output(m, op, 0)), hil_ew_elem_bytes(in->dtype),
-            hil_op_params(m, op, sizeof(hil_pad_params_t)));
-    return HIL_OK;
+    return hil_ew_move_prepare(check(m, op), m, op, s, hil_op_params(m, op, sizeof(hil_pad_params_t)), eval);
 }
 
-HIL_OP_REGISTER(pad, HIL_OP_PAD, prepare, eval);
+HIL_OP_REGISTER(pad, HIL_OP_PAD, prepare, hil_ew_unary_t);

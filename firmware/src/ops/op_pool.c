@@ -44,46 +44,64 @@ static hil_status_t check(const hil_model_t *m, const hil_op_t *op, int64_t max_
     return taps <= (in->dtype == HIL_DTYPE_INT8 ? max_taps_s8 : max_taps_s16) ? HIL_OK : HIL_ERR_BAD_MODEL;
 }
 
-static hil_status_t prepare_average(const hil_model_t *m, const hil_op_t *op)
-{
-    return check(m, op, MAX_TAPS_S8, MAX_TAPS_S16);
-}
+typedef struct {
+    hil_op_state_t head;
+    const void *in;
+    void *out;
+    hil_pool_t g;
+} pool_state_t;
 
-static hil_status_t prepare_max(const hil_model_t *m, const hil_op_t *op)
-{
-    return check(m, op, INT64_MAX, INT64_MAX);
-}
+#define EVAL(name, KERNEL)                                                                                     \
+    static void name(const hil_op_state_t *s)                                                                  \
+    {                                                                                                          \
+        const pool_state_t *ps = (const pool_state_t *)(const void *)s;                                        \
+        KERNEL(ps->in, ps->out, &ps->g);                                                                       \
+    }
+EVAL(eval_average_s8, hil_average_pool_s8)
+EVAL(eval_average_s8_m4, hil_average_pool_s8_m4)
+EVAL(eval_average_s16, hil_average_pool_s16)
+EVAL(eval_max_s8, hil_max_pool_s8)
+EVAL(eval_max_s8_m4, hil_max_pool_s8_m4)
+EVAL(eval_max_s16, hil_max_pool_s16)
 
-typedef void (*pool_s8_t)(const int8_t *, int8_t *, const hil_pool_t *);
-typedef void (*pool_s16_t)(const int16_t *, int16_t *, const hil_pool_t *);
-
-static hil_status_t run(const hil_model_t *m, const hil_op_t *op, pool_s8_t ref, pool_s8_t m4, pool_s16_t s16)
+/* evals: int8 optimised, int8 reference, int16 */
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s, int64_t max_taps_s8,
+                            int64_t max_taps_s16, const hil_op_eval_t evals[3])
 {
+    hil_status_t st = check(m, op, max_taps_s8, max_taps_s16);
+    if (st != HIL_OK) {
+        return st;
+    }
     const pool_params_t *p = hil_op_params(m, op, sizeof(pool_params_t));
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
-    const hil_pool_t g = {
+    pool_state_t *ps = (pool_state_t *)(void *)s;
+    ps->in = hil_tensor_data(m, in);
+    ps->out = hil_tensor_data(m, out);
+    ps->g = (hil_pool_t){
         .batches = in->dims[0], .in_h = in->dims[1], .in_w = in->dims[2], .channels = in->dims[3],
         .out_h = out->dims[1], .out_w = out->dims[2], .k_h = p->k_h, .k_w = p->k_w,
         .stride_h = p->stride_h, .stride_w = p->stride_w, .pad_h = p->pad_h, .pad_w = p->pad_w,
         .act_min = p->act_min, .act_max = p->act_max,
     };
     if (in->dtype == HIL_DTYPE_INT16) {
-        s16(hil_tensor_data(m, in), hil_tensor_data(m, out), &g);
+        hil_op_set_eval(s, evals[2], evals[2]);
     } else {
-        (m->use_reference ? ref : m4)(hil_tensor_data(m, in), hil_tensor_data(m, out), &g);
+        hil_op_set_eval(s, evals[0], evals[1]);
     }
     return HIL_OK;
 }
 
-static hil_status_t eval_average(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t prepare_average(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
-    return run(m, op, hil_average_pool_s8, hil_average_pool_s8_m4, hil_average_pool_s16);
+    static const hil_op_eval_t evals[3] = {eval_average_s8_m4, eval_average_s8, eval_average_s16};
+    return prepare(m, op, s, MAX_TAPS_S8, MAX_TAPS_S16, evals);
 }
 
-static hil_status_t eval_max(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t prepare_max(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
-    return run(m, op, hil_max_pool_s8, hil_max_pool_s8_m4, hil_max_pool_s16);
+    static const hil_op_eval_t evals[3] = {eval_max_s8_m4, eval_max_s8, eval_max_s16};
+    return prepare(m, op, s, INT64_MAX, INT64_MAX, evals);
 }
 
-HIL_OP_REGISTER(average_pool_2d, HIL_OP_AVERAGE_POOL_2D, prepare_average, eval_average);
-HIL_OP_REGISTER(max_pool_2d, HIL_OP_MAX_POOL_2D, prepare_max, eval_max);
+HIL_OP_REGISTER(average_pool_2d, HIL_OP_AVERAGE_POOL_2D, prepare_average, pool_state_t);
+HIL_OP_REGISTER(max_pool_2d, HIL_OP_MAX_POOL_2D, prepare_max, pool_state_t);

@@ -8,7 +8,7 @@ typedef struct {
     hil_prelu_params_t q;
 } prelu_params_t;
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const prelu_params_t *p = hil_op_params(m, op, sizeof(prelu_params_t));
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *alpha = hil_op_tensor(m, op, 1), *out = hil_op_output(m, op, 0);
@@ -28,16 +28,13 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+HIL_EW_BINARY_EVAL(eval_s8, hil_prelu_s8)
+HIL_EW_BINARY_EVAL(eval_s16, hil_prelu_s16)
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
     const prelu_params_t *p = hil_op_params(m, op, sizeof(prelu_params_t));
-    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *alpha = hil_op_tensor(m, op, 1), *out = hil_op_output(m, op, 0);
-    if (in->dtype == HIL_DTYPE_INT8) {
-        hil_prelu_s8(hil_tensor_data(m, in), hil_tensor_data(m, alpha), hil_tensor_data(m, out), &p->bc, &p->q);
-    } else {
-        hil_prelu_s16(hil_tensor_data(m, in), hil_tensor_data(m, alpha), hil_tensor_data(m, out), &p->bc, &p->q);
-    }
-    return HIL_OK;
+    return hil_ew_binary_prepare(check(m, op), m, op, s, p, eval_s8, eval_s16);
 }
 
-HIL_OP_REGISTER(prelu, HIL_OP_PRELU, prepare, eval);
+HIL_OP_REGISTER(prelu, HIL_OP_PRELU, prepare, hil_ew_binary_t);

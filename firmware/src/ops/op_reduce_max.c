@@ -3,7 +3,7 @@
  * compiler). Parameters: hil/compile/ops/reduce.py (the walk). */
 #include "elementwise_ops.h"
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const hil_reduce_walk_t *w = hil_op_params(m, op, sizeof(hil_reduce_walk_t));
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
@@ -20,16 +20,13 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+HIL_EW_WALK_EVAL(eval_s8, hil_reduce_max_s8)
+HIL_EW_WALK_EVAL(eval_s16, hil_reduce_max_s16)
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
     const hil_reduce_walk_t *w = hil_op_params(m, op, sizeof(hil_reduce_walk_t));
-    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
-    if (in->dtype == HIL_DTYPE_INT8) {
-        hil_reduce_max_s8(hil_tensor_data(m, in), hil_tensor_data(m, out), w);
-    } else {
-        hil_reduce_max_s16(hil_tensor_data(m, in), hil_tensor_data(m, out), w);
-    }
-    return HIL_OK;
+    return hil_ew_unary_prepare(check(m, op), m, op, s, w, eval_s8, eval_s8, eval_s16);
 }
 
-HIL_OP_REGISTER(reduce_max, HIL_OP_REDUCE_MAX, prepare, eval);
+HIL_OP_REGISTER(reduce_max, HIL_OP_REDUCE_MAX, prepare, hil_ew_unary_t);

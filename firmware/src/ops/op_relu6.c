@@ -8,7 +8,7 @@ typedef struct {
     int32_t six;  /* quantised 6.0: the upper bound */
 } relu6_params_t;
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const relu6_params_t *p = hil_op_params(m, op, sizeof(relu6_params_t));
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
@@ -21,16 +21,24 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+static void eval_s8(const hil_op_state_t *s)
 {
-    const relu6_params_t *p = hil_op_params(m, op, sizeof(relu6_params_t));
-    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
-    if (in->dtype == HIL_DTYPE_INT8) {
-        hil_clamp_s8(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p->zero, p->six);
-    } else {
-        hil_clamp_s16(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in), p->zero, p->six);
-    }
-    return HIL_OK;
+    const hil_ew_unary_t *u = (const hil_ew_unary_t *)(const void *)s;
+    const relu6_params_t *p = u->params;
+    hil_clamp_s8(u->in, u->out, u->n, p->zero, p->six);
 }
 
-HIL_OP_REGISTER(relu6, HIL_OP_RELU6, prepare, eval);
+static void eval_s16(const hil_op_state_t *s)
+{
+    const hil_ew_unary_t *u = (const hil_ew_unary_t *)(const void *)s;
+    const relu6_params_t *p = u->params;
+    hil_clamp_s16(u->in, u->out, u->n, p->zero, p->six);
+}
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
+{
+    const relu6_params_t *p = hil_op_params(m, op, sizeof(relu6_params_t));
+    return hil_ew_unary_prepare(check(m, op), m, op, s, p, eval_s8, eval_s8, eval_s16);
+}
+
+HIL_OP_REGISTER(relu6, HIL_OP_RELU6, prepare, hil_ew_unary_t);

@@ -35,7 +35,7 @@ static const hil_resize_params_t *params(const hil_model_t *m, const hil_op_t *o
     return p;
 }
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const hil_resize_params_t *p = params(m, op);
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
@@ -49,11 +49,11 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+HIL_EW_UNARY_EVAL(eval, hil_resize_nearest)
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
-    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
-    hil_resize_nearest(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_ew_elem_bytes(in->dtype), params(m, op));
-    return HIL_OK;
+    return hil_ew_move_prepare(check(m, op), m, op, s, params(m, op), eval);
 }
 
-HIL_OP_REGISTER(resize_nearest_neighbor, HIL_OP_RESIZE_NEAREST_NEIGHBOR, prepare, eval);
+HIL_OP_REGISTER(resize_nearest_neighbor, HIL_OP_RESIZE_NEAREST_NEIGHBOR, prepare, hil_ew_unary_t);

@@ -3,7 +3,7 @@
  * hil/compile/ops/activations.py. */
 #include "elementwise_ops.h"
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const hil_softmax_params_t *p = hil_op_params(m, op, sizeof(hil_softmax_params_t));
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
@@ -16,12 +16,16 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+HIL_EW_UNARY_EVAL(eval, hil_softmax_s8)
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
     const hil_softmax_params_t *p = hil_op_params(m, op, sizeof(hil_softmax_params_t));
-    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
-    hil_softmax_s8(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_tensor_elements(in) / p->depth, p);
-    return HIL_OK;
+    hil_status_t st = hil_ew_unary_prepare(check(m, op), m, op, s, p, eval, eval, eval);
+    if (st == HIL_OK) {
+        ((hil_ew_unary_t *)(void *)s)->n /= p->depth; /* the kernel takes rows */
+    }
+    return st;
 }
 
-HIL_OP_REGISTER(softmax, HIL_OP_SOFTMAX, prepare, eval);
+HIL_OP_REGISTER(softmax, HIL_OP_SOFTMAX, prepare, hil_ew_unary_t);

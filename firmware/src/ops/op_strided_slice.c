@@ -5,7 +5,7 @@
  * and an input step per axis. */
 #include "elementwise_ops.h"
 
-static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
+static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
 {
     const hil_slice_params_t *p = hil_op_params(m, op, sizeof(hil_slice_params_t));
     const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
@@ -36,13 +36,12 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op)
     return HIL_OK;
 }
 
-static hil_status_t eval(const hil_model_t *m, const hil_op_t *op)
+HIL_EW_UNARY_EVAL(eval, hil_strided_slice)
+
+static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
-    const hil_slice_params_t *p = hil_op_params(m, op, sizeof(hil_slice_params_t));
-    const hil_tensor_t *in = hil_op_tensor(m, op, 0), *out = hil_op_output(m, op, 0);
-    hil_strided_slice(hil_tensor_data(m, in), hil_tensor_data(m, out), hil_ew_elem_bytes(in->dtype), p);
-    return HIL_OK;
+    return hil_ew_move_prepare(check(m, op), m, op, s, hil_op_params(m, op, sizeof(hil_slice_params_t)), eval);
 }
 
-HIL_OP_REGISTER(strided_slice, HIL_OP_STRIDED_SLICE, prepare, eval);
-HIL_OP_REGISTER(transpose, HIL_OP_TRANSPOSE, prepare, eval);
+HIL_OP_REGISTER(strided_slice, HIL_OP_STRIDED_SLICE, prepare, hil_ew_unary_t);
+HIL_OP_REGISTER(transpose, HIL_OP_TRANSPOSE, prepare, hil_ew_unary_t);

@@ -16,7 +16,7 @@
 
 static hil_model_t model;
 static int loaded;
-static const hil_op_impl_t *impls[HIL_MODEL_MAX_OPS];
+static const hil_op_state_t *states[HIL_MODEL_MAX_OPS]; /* each op's state, after the activations */
 static uint32_t op_cycles[HIL_MODEL_MAX_OPS];
 static uint32_t total_cycles;
 static uint32_t generation; /* bumped by every load and unload */
@@ -62,7 +62,17 @@ static hil_status_t check_header(const hil_model_header_t *h, size_t size, size_
     return HIL_OK;
 }
 
-static hil_status_t check_tensor(const hil_model_header_t *h, const hil_tensor_t *t)
+/* Where the ops' state goes: after the last activation byte, 8-aligned. */
+static struct {
+    uint8_t *next, *end;
+} state_area;
+
+static size_t align8(size_t n)
+{
+    return (n + 7u) & ~(size_t)7u;
+}
+
+static hil_status_t check_tensor(const hil_model_header_t *h, const hil_tensor_t *t, uint32_t *act_end)
 {
     if (t->dtype >= sizeof(dtype_bytes) || t->ndim > HIL_MODEL_MAX_DIMS || (t->offset & 3u) != 0u) {
         return HIL_ERR_BAD_MODEL;
@@ -81,7 +91,11 @@ static hil_status_t check_tensor(const hil_model_header_t *h, const hil_tensor_t
         return HIL_ERR_BAD_MODEL;
     }
     if (t->location == HIL_LOC_ARENA) {
-        return inside(t->offset, t->bytes, 1u, 0u, h->arena_bytes) ? HIL_OK : HIL_ERR_BAD_MODEL;
+        if (!inside(t->offset, t->bytes, 1u, 0u, h->arena_bytes)) {
+            return HIL_ERR_BAD_MODEL;
+        }
+        *act_end = t->offset + t->bytes > *act_end ? t->offset + t->bytes : *act_end;
+        return HIL_OK;
     }
     if (t->location == HIL_LOC_BLOB) {
         return inside(t->offset, t->bytes, 1u, h->data_offset, h->data_bytes) ? HIL_OK : HIL_ERR_BAD_MODEL;
@@ -114,11 +128,19 @@ static hil_status_t check_op(const hil_model_t *m, unsigned i)
             return HIL_ERR_BAD_MODEL;
         }
     }
-    impls[i] = hil_op_find(op->code);
-    if (impls[i] == NULL) {
+    const hil_op_impl_t *impl = hil_op_find(op->code);
+    if (impl == NULL) {
         return HIL_ERR_UNSUPPORTED;
     }
-    return impls[i]->prepare(m, op);
+    const size_t bytes = align8(impl->state_bytes + (size_t)impl->state_bytes_per_io * n_io);
+    if (bytes > (size_t)(state_area.end - state_area.next)) {
+        return HIL_ERR_NO_SPACE;
+    }
+    hil_op_state_t *s = (hil_op_state_t *)(void *)state_area.next;
+    memset(s, 0, bytes);
+    state_area.next += bytes;
+    states[i] = s;
+    return impl->prepare(m, op, s);
 }
 
 static hil_status_t check_io(const hil_model_t *m, uint32_t offset, uint32_t n)
@@ -152,8 +174,9 @@ hil_status_t hil_runtime_load(const uint8_t *blob, size_t size, uint8_t *arena, 
         .ops = (const hil_op_t *)(const void *)(blob + h->ops_offset),
         .arena = arena,
     };
+    uint32_t act_end = 0;
     for (uint32_t i = 0; i < h->n_tensors; i++) {
-        if ((st = check_tensor(h, &model.tensors[i])) != HIL_OK) {
+        if ((st = check_tensor(h, &model.tensors[i], &act_end)) != HIL_OK) {
             return st;
         }
     }
@@ -161,10 +184,18 @@ hil_status_t hil_runtime_load(const uint8_t *blob, size_t size, uint8_t *arena, 
         (st = check_io(&model, h->outputs_offset, h->n_outputs)) != HIL_OK) {
         return st;
     }
+    const size_t act_bytes = align8(act_end); /* act_end <= arena_bytes <= arena_size */
+    state_area.next = arena + (act_bytes < arena_size ? act_bytes : arena_size);
+    state_area.end = arena + arena_size;
     for (uint32_t i = 0; i < h->n_ops; i++) {
         if ((st = check_op(&model, i)) != HIL_OK) {
             return st;
         }
+    }
+    /* The blob's arena figure is what a 32-bit board lays out; one that holds
+     * less than its own ops' state (another compiler's) would mislead the host. */
+    if (sizeof(void *) == 4u && (size_t)(state_area.next - arena) > h->arena_bytes) {
+        return HIL_ERR_BAD_MODEL;
     }
     loaded = 1;
     return HIL_OK;
@@ -275,21 +306,24 @@ hil_status_t hil_runtime_run(uint8_t flags, uint32_t *cycles)
         return HIL_ERR_NO_MODEL;
     }
     runs++;
-    last_run_ok = 0;
-    model.use_reference = HIL_REFERENCE_KERNELS || (flags & HIL_INVOKE_REFERENCE) != 0u;
+    const unsigned ref = HIL_REFERENCE_KERNELS || (flags & HIL_INVOKE_REFERENCE) != 0u;
+    const uint32_t n = model.header->n_ops;
     uint32_t start = hal_cycles();
-    for (uint32_t i = 0; i < model.header->n_ops; i++) {
+    for (uint32_t i = 0; i < n; i++) {
+        const hil_op_state_t *s = states[i];
         uint32_t t0 = hal_cycles();
-        hil_status_t st = impls[i]->eval(&model, &model.ops[i]);
+        s->eval[ref](s);
         op_cycles[i] = hal_cycles() - t0;
-        if (st != HIL_OK) {
-            return st;
-        }
     }
     total_cycles = hal_cycles() - start;
     *cycles = total_cycles;
     last_run_ok = 1;
     return HIL_OK;
+}
+
+int hil_runtime_op_optimised(uint32_t i)
+{
+    return loaded && i < model.header->n_ops && states[i]->eval[0] != states[i]->eval[1];
 }
 
 hil_status_t hil_runtime_profile(uint8_t *out, size_t out_cap, size_t *out_len)

@@ -54,6 +54,7 @@ class OpCode:
     UNPACK = 37
     RESIZE_NEAREST_NEIGHBOR = 38
     REDUCE_MAX = 39
+    GRU_STEP_S8 = 40  # a GRU cell's ops fused by the compiler (hil.compile.fuse)
 
 
 @dataclass

@@ -1,7 +1,10 @@
 """LOGISTIC, TANH, RELU, RELU6 (int8, int16) and SOFTMAX (int8):
-firmware/src/ops/op_{logistic,tanh,relu,relu6,softmax}.c.
+firmware/src/ops/op_{sigmoid_family,relu,relu6,softmax}.c.
 
-TFLM Prepare: logistic_common.cc, tanh.cc, activations_common.cc, softmax_common.cc."""
+TFLM Prepare: logistic_common.cc, tanh.cc, activations_common.cc, softmax_common.cc. An int8 LOGISTIC, TANH
+or RELU record carries the op's 256 outputs too, computed here with TFLM's arithmetic (hil.quant.sigmoid,
+hil.quant.tflm.requant_table_s8), for the optimised kernel; the board checks the table against its reference
+kernel on every input."""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as sch
 from hil.compile.ops import DataWriter, OpCode, OpSpec, register
 from hil.compile.ops.common import need
 from hil.compile.ops.tflm_prepare import QMAX, QMIN, per_tensor_q
-from hil.quant.tflm import calculate_input_radius, checked_log2, f32_round_quantize, frexp_multiplier
+from hil.quant.sigmoid import sigmoid_table_s8
+from hil.quant.tflm import calculate_input_radius, checked_log2, f32_round_quantize, frexp_multiplier, requant_table_s8
 from hil.quant import quantize_multiplier
 from hil.compile.tflite import Graph, Op
 from hil.errors import ModelError
@@ -46,6 +50,7 @@ def sigmoid(op: Op, g: Graph, data: DataWriter) -> OpSpec:
         if shift > 31:
             raise ModelError(f"{op.where()}: input scale {s_in:g} is too large for TFLM's int8 {op.name}")
         params = struct.pack("<4i", z_in, radius, multiplier, shift)
+        params += sigmoid_table_s8(op.name, z_in, radius, multiplier, shift).tobytes()
     else:
         if z_in or z_out:
             raise ModelError(f"{op.where()}: int16 {op.name} needs zero points 0 (TFLM requires it)")
@@ -78,6 +83,8 @@ def relu(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     multiplier, shift = quantize_multiplier(s_in / s_out)
     act_min = max(QMIN[out.dtype], z_out)  # zero_point + round(0 / scale)
     params = struct.pack("<6i", z_in, z_out, multiplier, shift, act_min, QMAX[out.dtype])
+    if inp.dtype == "int8":
+        params += requant_table_s8(z_in, z_out, (multiplier, shift), (act_min, QMAX["int8"])).tobytes()
     return OpSpec(OpCode.RELU, [op.inputs[0]], [op.outputs[0]], params)
 
 
