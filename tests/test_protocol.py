@@ -6,9 +6,9 @@ import zlib
 
 import pytest
 
+from hil.boards import get_board
 from hil.errors import ConfigError, DeviceError, LinkError
 from hil.link.protocol import MAX_PAYLOAD, TYPE_REPLY, Cmd, Status
-from hil.boards import get_board
 from hil.targets.limits import model_limits
 from tests.conftest import EMULATED_BOARDS, EMULATED_COUNTERS
 from tests.graphs import mlp_model
