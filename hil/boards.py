@@ -78,7 +78,8 @@ class Emulator(_Record):
     machine: str
     icount_shift: int = Field(ge=0, le=10)
     link_serial: int = Field(default=0, ge=0, le=3)  # which of QEMU's -serial ports the link is (earlier: null)
-    args: tuple[str, ...] = Field(default=(), strict=False)  # a YAML list: more QEMU arguments the machine needs (e.g. -bios none)
+    # more QEMU arguments the machine needs (e.g. -bios none); a YAML list
+    args: tuple[str, ...] = Field(default=(), strict=False)
 
 
 class Esptool(_Record):

@@ -111,6 +111,22 @@ def _limits(board: str):
     return model_limits(get_board(board))
 
 
+def test_hil_run_of_a_model_too_big_for_the_c3_is_one_line(tmp_path, capsys):
+    """~300 KiB of weights: more than the C3's model RAM, and it has no flash slot (the F446's slot would hold it)."""
+    import numpy as np
+
+    path = tmp_path / "big.hilm"
+    path.write_bytes(mlp_model((512, 560, 64)).blob)
+    np.save(tmp_path / "x.npy", np.zeros((1, 512), np.int8))
+    room = _limits(EMULATED).model_ram_bytes
+    assert cli.main(["run", "--board", EMULATED, "--model", str(path), "--input", str(tmp_path / "x.npy"), "--out",
+                     str(tmp_path / "y.npy")]) == 1  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith("hil: error: model needs ")
+    assert err.endswith(f"qemu-rv32 has {room:,} B for models and no flash slot")
+    assert check_fits(len(path.read_bytes()), 0, _limits("qemu-f446"))["placement"] == "flash"
+
+
 def test_the_slot_tests_run_on_every_board_with_a_slot():
     assert SLOT_BOARDS == [b for b in LINK_BOARDS if _limits(b).slot_bytes > 0]
 

@@ -58,7 +58,8 @@ class Emulator:
     def start(self) -> "Emulator":
         emu = self.board.emulator
         if shutil.which(emu.program) is None:
-            raise ToolMissingError(f"{emu.program} not found: install the Debian package {emu.package} (make setup does)")
+            raise ToolMissingError(f"{emu.program} not found: install the Debian package {emu.package} "
+                                   "(make setup does)")
         if self._board_slot:
             board_slot(self.board, self._slot_bytes)  # a board never flashed: an erased slot file
         self.proc = spawn(self.argv(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
