@@ -36,9 +36,6 @@ class Firmware(_Record):
     # the flash slot a model may be kept in (hil/slot.h) on such a port (absent: none); where the image defines
     # the region, it defines the slot too (its _slot_start/_slot_end symbols)
     model_slot_bytes: Optional[int] = Field(default=None, gt=0, le=2**40)
-    # the kernel sets the firmware runs: "optimized" (the reference and, beside it, the optimized set the host
-    # picks per run) or "reference" (a port with no optimized set for its core: every run is the reference)
-    kernels: Literal["optimized", "reference"] = "optimized"
 
     @model_validator(mode="after")
     def _region_known(self) -> "Firmware":

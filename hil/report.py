@@ -128,13 +128,11 @@ def run_table(figures: dict) -> Table:
 def bench_kernels_table(result: dict) -> Table:
     unit = COUNTER_UNITS.get(result["counter"], "counts")
     per = unit.rstrip("s")
-    only_ref = result.get("kernel_sets") == "reference"
     table = Table(title=f"hil bench kernels: {result['board']}",
                   caption=f"counter {result['counter']}: one count = one {per}; reference and optimized outputs "
                   f"are identical for every row; where there are no MACs, /el is {unit} per output element and /op "
-                  f"{unit} per op of a whole run"
-                  + ("; this board's firmware has no optimized kernels for its core: 'opt' runs the reference"
-                     if only_ref else ""))  # fmt: skip
+                  f"{unit} per op of a whole run; an op whose optimized kernels do not pay on the board's core "
+                  "runs the reference for both")  # fmt: skip
     for col in ("kernel", "shape", "MACs", f"ref {unit}", f"ref MACs/{per}", f"opt {unit}", f"opt MACs/{per}"):
         table.add_column(col, justify="left" if col in ("kernel", "shape") else "right")
     for r in result["kernels"]:

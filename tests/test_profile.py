@@ -13,7 +13,10 @@ from hil.cli import main
 from tests.conftest import EMULATED_BOARDS, EMULATED_COUNTERS
 
 CORPUS_SEED = 91  # a corpus the model never saw
-KEEPS_UP = {"qemu-f446": True, "qemu-rv32": False}  # nsnet2-small in real time, at one instruction per cycle
+# nsnet2-small in real time at one instruction per cycle, and whether its int8 model costs more than the float
+# analysis (STFT): on the C3 (no FPU) the chain's float runs in soft float and outweighs the model
+KEEPS_UP = {"qemu-f446": True, "qemu-rv32": False}
+MODEL_OVER_ANALYSIS = {"qemu-f446": True, "qemu-rv32": False}
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +45,9 @@ def test_profile_streams_utterances_on_the_emulated_board(corpus, tmp_path, boar
     assert set(cost["stages"]) == {"analysis", "feature", "model", "mask", "synthesis"}
     stage_means = sum(s["mean"] for s in cost["stages"].values())
     assert stage_means == pytest.approx(cost["ticks_per_frame"]["mean"])
-    assert cost["stages"]["model"]["mean"] > cost["stages"]["analysis"]["mean"] > 0
-    # the F446 keeps up with the 10 ms hop; the C3 has no FPU, so the float chain (FFT, features, overlap-add) runs
-    # in soft float, and with the reference kernels a frame takes about 1.8 hops (2.86 M instructions)
+    assert min(s["mean"] for s in cost["stages"].values()) > 0
+    assert (cost["stages"]["model"]["mean"] > cost["stages"]["analysis"]["mean"]) is MODEL_OVER_ANALYSIS[board]
+    # the F446 keeps up with the 10 ms hop; on the C3 a frame takes about 1.7 hops (2.8 M instructions)
     assert 0 < cost["real_time_load"]["mean"] and (cost["real_time_load"]["mean"] < 1) is KEEPS_UP[board]
     assert cost["energy"]["energy_source"] == "model" and cost["energy"]["energy_per_frame_uj"] > 0
     assert r["model_bytes"] > 0 and r["arena_bytes"] > 0

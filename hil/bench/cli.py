@@ -16,9 +16,8 @@ def cmd_bench_link(args) -> None:
 
 
 def cmd_bench_kernels(args) -> None:
-    board = get_board(args.board)
-    with board_session(args, board) as session:
-        result = bench_kernels(session, kernel_sets=board.firmware.kernels)
+    with board_session(args, get_board(args.board)) as session:
+        result = bench_kernels(session)
     emit(args, result, report.bench_kernels_table(result))
 
 

@@ -68,9 +68,7 @@ def _row(kernel: str, shape: str, model, ticks: dict) -> dict:
                for impl, count in ticks.items()}}  # fmt: skip
 
 
-def bench_kernels(session: Session, seed: int = 0, kernel_sets: str = "optimized") -> dict:
-    """Every case with both kernel sets. kernel_sets "reference": the board's firmware has no optimized set (its
-    "optimized" runs are the reference; the table says so)."""
+def bench_kernels(session: Session, seed: int = 0) -> dict:
     rows = []
     for kernel, shape, build in CASES:
         model = compile_graph(build())
@@ -83,5 +81,4 @@ def bench_kernels(session: Session, seed: int = 0, kernel_sets: str = "optimized
         if ref_out != opt_out:
             raise HilError(f"{kernel} {shape}: optimized output differs from the reference on the board")
         rows.append(_row(kernel, shape, model, {"reference": ref_ticks, "optimized": opt_ticks}))
-    return {"board": session.board_info.board_id, "counter": session.board_info.counter, "kernel_sets": kernel_sets,
-            "kernels": rows}
+    return {"board": session.board_info.board_id, "counter": session.board_info.counter, "kernels": rows}
