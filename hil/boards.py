@@ -27,7 +27,7 @@ class _Record(BaseModel):
 
 
 class Firmware(_Record):
-    port: Literal["stm32f4", "esp32", "host"]  # folder under firmware/hal/
+    port: Literal["stm32f4", "esp32", "rv32virt", "esp32c3", "host"]  # folder under firmware/hal/
     make_target: Optional[str] = None  # offline build: `make -C firmware <target>`
     platformio_env: Optional[str] = None  # env in platformio.ini for real boards
     # RAM the firmware sets aside for a model (blob + arena) where the port fixes it in C (hal/<port>/);
@@ -71,8 +71,23 @@ class Probe(_Record):
 class Emulator(_Record):
     emulates: str  # id of the physical board this one stands in for
     program: str
+    package: str = Field(min_length=1)  # the Debian package that has `program`
     machine: str
     icount_shift: int = Field(ge=0, le=10)
+    link_serial: int = Field(default=0, ge=0, le=3)  # which of QEMU's -serial ports the link is (earlier: null)
+    # more QEMU arguments the machine needs (e.g. -bios none); a YAML list
+    args: tuple[str, ...] = Field(default=(), strict=False)
+
+
+class Esptool(_Record):
+    """How esptool (PyPI) makes and writes an Espressif board's image: `elf2image` turns the ELF into an ESP
+    image for `chip`, `write-flash` puts it at flash_offset over the board's USB serial port."""
+
+    chip: Literal["esp32", "esp32c3", "esp32c6"]
+    flash_offset: int = Field(ge=0, le=2**24)
+    flash_mode: Literal["qio", "qout", "dio", "dout"] = "dio"
+    flash_size: str = Field(pattern=r"^(1|2|4|8|16)MB$")
+    baud: int = Field(default=460800, gt=0, le=10**8)
 
 
 class Energy(_Record):
@@ -103,6 +118,7 @@ class Board(_Record):
     emulator: Optional[Emulator] = None
     energy: Optional[Energy] = None
     probe: Optional[Probe] = None
+    esptool: Optional[Esptool] = None
 
     @model_validator(mode="after")
     def _kind_fits(self) -> "Board":
@@ -110,11 +126,18 @@ class Board(_Record):
             raise ValueError("an emulated board needs an 'emulator' section")
         if self.kind != "emulated" and self.emulator is not None:
             raise ValueError(f"a {self.kind} board takes no 'emulator' section")
-        if self.kind == "physical" and not self.firmware.platformio_env:
-            raise ValueError("a physical board needs firmware.platformio_env")
+        if self.kind == "physical" and not (self.firmware.platformio_env or self.esptool):
+            raise ValueError("a physical board needs firmware.platformio_env or an 'esptool' section")
+        if self.esptool is not None and (self.kind != "physical" or not self.firmware.make_target):
+            raise ValueError("an 'esptool' section goes with a physical board whose make_target builds the ELF")
         if self.kind != "native" and min(self.clock_hz, self.flash_bytes, self.ram_bytes) == 0:
             raise ValueError("clock_hz, flash_bytes and ram_bytes must be positive for an MCU board")
         return self
+
+    @property
+    def target_kind(self) -> str:
+        """Which hil.targets class brings the board up: its kind, or "esptool" for a board esptool flashes."""
+        return "esptool" if self.esptool is not None else self.kind
 
     def summary(self) -> dict:
         """The fields `hil boards` lists."""

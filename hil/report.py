@@ -104,7 +104,8 @@ def compile_table(report: dict) -> Table:
 
 
 # What one count of each counter is (the JSON keeps the field name "cycles").
-COUNTER_UNITS = {"dwt": "cycles", "tim2-icount": "instructions", "host-ns": "ns"}
+COUNTER_UNITS = {"dwt": "cycles", "tim2-icount": "instructions", "host-ns": "ns", "ccount": "cycles",
+                 "rv-icount": "instructions", "mpccr": "cycles"}
 
 
 def run_table(figures: dict) -> Table:
@@ -130,7 +131,8 @@ def bench_kernels_table(result: dict) -> Table:
     table = Table(title=f"hil bench kernels: {result['board']}",
                   caption=f"counter {result['counter']}: one count = one {per}; reference and optimized outputs "
                   f"are identical for every row; where there are no MACs, /el is {unit} per output element and /op "
-                  f"{unit} per op of a whole run")  # fmt: skip
+                  f"{unit} per op of a whole run; an op whose optimized kernels do not pay on the board's core "
+                  "runs the reference for both")  # fmt: skip
     for col in ("kernel", "shape", "MACs", f"ref {unit}", f"ref MACs/{per}", f"opt {unit}", f"opt MACs/{per}"):
         table.add_column(col, justify="left" if col in ("kernel", "shape") else "right")
     for r in result["kernels"]:

@@ -6,6 +6,8 @@ packages=(
   make gcc python3-venv python3-dev   # host firmware build, the .venv
   gcc-arm-none-eabi libnewlib-arm-none-eabi   # STM32 firmware
   qemu-system-arm                     # the emulated NUCLEO-F446RE
+  gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf   # RISC-V firmware (ESP32-C3, qemu-rv32)
+  qemu-system-misc                    # the emulated ESP32-C3 core (riscv32 virt)
   clang libclang-rt-14-dev            # libFuzzer for the frame-parser fuzz test
   espeak-ng sox                       # offline speech corpus (hil data speech)
 )

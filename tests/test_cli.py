@@ -12,7 +12,12 @@ import numpy as np
 import pytest
 
 from hil import cli
+from hil.boards import get_board
 from hil.targets.process import free_tcp_port
+from tests.conftest import EMULATED_BOARDS, EMULATED_COUNTERS
+
+
+QEMU_PROGRAMS = tuple(get_board(b).emulator.program.encode() for b in EMULATED_BOARDS)
 
 
 def qemu_pids(parent: int | None = None) -> set[int]:
@@ -21,7 +26,7 @@ def qemu_pids(parent: int | None = None) -> set[int]:
     for d in Path("/proc").iterdir():
         if d.name.isdigit():
             try:
-                if not (d / "cmdline").read_bytes().split(b"\0")[0].endswith(b"qemu-system-arm"):
+                if not (d / "cmdline").read_bytes().split(b"\0")[0].endswith(QEMU_PROGRAMS):
                     continue
                 ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
             except (OSError, ValueError, IndexError):
@@ -47,11 +52,13 @@ def one_error_line(err: str) -> str:
     return lines[0]
 
 
-def test_info_on_emulated_board_leaves_no_emulator(capsys, stm32_elf):
-    code, out, _ = run_cli(capsys, "info", "--json")
+@pytest.mark.parametrize("board", EMULATED_BOARDS)
+def test_info_on_emulated_board_leaves_no_emulator(capsys, board):
+    code, out, _ = run_cli(capsys, "info", "--json", "--board", board)
     assert code == 0
     info = json.loads(out)
-    assert (info["board_id"], info["counter"], info["clock_hz"]) == ("qemu-f446", "tim2-icount", 180_000_000)
+    assert (info["board_id"], info["counter"], info["clock_hz"]) == (board, EMULATED_COUNTERS[board],
+                                                                     get_board(board).clock_hz)
     assert info["url"].startswith("socket://127.0.0.1:")
     assert qemu_pids(parent=os.getpid()) == set()
 
@@ -70,10 +77,11 @@ def test_build_prints_elf_path_and_sizes(capsys):
     assert 0 < sizes["flash_bytes"] < 512 * 1024
 
 
-def test_flash_emulated_boots_fresh_elf(capsys, stm32_elf):
-    code, out, _ = run_cli(capsys, "flash", "--json")
+@pytest.mark.parametrize("board", EMULATED_BOARDS)
+def test_flash_emulated_boots_fresh_elf(capsys, board):
+    code, out, _ = run_cli(capsys, "flash", "--json", "--board", board)
     result = json.loads(out)
-    assert code == 0 and result["booted"] == "qemu-f446" and result["counter"] == "tim2-icount"
+    assert code == 0 and result["booted"] == board and result["counter"] == EMULATED_COUNTERS[board]
     assert result["flash_bytes"] > 0
     assert qemu_pids(parent=os.getpid()) == set()
 

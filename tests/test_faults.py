@@ -16,6 +16,7 @@ from hil.errors import LinkError
 from hil.link import framing
 from hil.link.protocol import MAX_PAYLOAD, TYPE_REPLY, Cmd, Status
 from hil.targets.qemu import Emulator
+from tests.conftest import EMULATED_BOARDS, build_firmware
 
 
 def _frame(cmd, seq, payload=b""):
@@ -157,8 +158,9 @@ def _kill_during(session, emulator, requests):
     return err.value, time.monotonic() - t0
 
 
-def test_emulator_killed_mid_request_is_a_link_error(stm32_elf):
-    with Emulator(get_board("qemu-f446"), stm32_elf) as emulator:
+@pytest.mark.parametrize("board", EMULATED_BOARDS)
+def test_emulator_killed_mid_request_is_a_link_error(board):
+    with Emulator(get_board(board), build_firmware(board)) as emulator:
         session = emulator.connect(expect_boot=True)
         session.timeout_s, session.tries = 0.5, 2
         error, elapsed = _kill_during(session, emulator, requests=100_000)

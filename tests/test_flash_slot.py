@@ -21,7 +21,7 @@ from hil.sim import Simulator
 from hil.targets import target_for
 from hil.targets.limits import model_limits
 from hil.targets.slot import slot_file, write_slot_file
-from tests.conftest import LINK_BOARDS, open_board
+from tests.conftest import SLOT_BOARDS, open_board
 from tests.fuzz.slot_seeds import bad_offset_image
 from tests.graphs import mlp_model
 
@@ -43,7 +43,7 @@ def slots(tmp_path, monkeypatch):
     return tmp_path / "slots"
 
 
-@pytest.fixture(params=LINK_BOARDS)
+@pytest.fixture(params=SLOT_BOARDS)
 def board(request, slots):
     request.getfixturevalue("stm32_elf" if request.param == "qemu-f446" else "host_exe")
     return request.param

@@ -22,6 +22,7 @@ from hil.compile.compiler import compile_graph
 from hil.compile.ops import DataWriter
 from hil.compile.ops.depthwise_conv import depthwise_conv_2d, dw_scratch_bytes
 from hil.sim import Simulator
+from tests.conftest import EMULATED_BOARDS
 
 SEED = 20261130
 ROWS = 3
@@ -123,10 +124,11 @@ def _check_board(s, model, seed: int, what) -> None:
 
 
 @pytest.mark.slow
-def test_board_optimised_matches_reference(stm32_elf):
+@pytest.mark.parametrize("board", EMULATED_BOARDS)  # the optimised depthwise runs on both cores (kernel_sets/)
+def test_board_optimised_matches_reference(board):
     from tests.conftest import open_board
 
-    with open_board("qemu-f446") as s:
+    with open_board(board) as s:
         for shape in SHAPES:
             _check_board(s, _model(shape), sum(shape), shape)
         for shape in SHAPES_1D:

@@ -9,7 +9,7 @@ import pytest
 from hil.compile.compiler import compile_tflite
 from hil.run.rows import run_rows
 from hil.sim import Simulator
-from tests.conftest import open_board
+from tests.conftest import LINK_BOARDS, open_board
 
 ROWS = 12
 
@@ -77,10 +77,10 @@ def test_board_host_simulator_and_tflm_agree(converted, stm32_elf, host_exe):
                 zip(run_tflm(tflite, [x.reshape(ROWS, *x.shape[2:]) for x in xs]), model.outputs)]  # fmt: skip
     results = {"simulator": Simulator(model.blob).run(*xs)}
     results["simulator reference"] = Simulator(model.blob).run(*xs, reference=True)
-    for board in ("qemu-f446", "host"):
+    for board in LINK_BOARDS:
         with open_board(board) as session:
             results[board] = run_rows(session, model, [x.reshape(ROWS, -1) for x in xs])[0]
-            if board == "qemu-f446":
+            if board == "qemu-f446":  # its optimized kernels run above; qemu-rv32 runs the reference only
                 results[f"{board} reference"] = run_rows(session, model, [x.reshape(ROWS, -1) for x in xs],
                                                          reference=True)[0]  # fmt: skip
     for where, outs in results.items():

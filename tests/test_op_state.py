@@ -14,6 +14,7 @@ from hil.compile.state import STATE_BYTES, op_state_bytes
 from hil.errors import DeviceError
 from hil.link.protocol import Status
 from hil.sim import Simulator
+from tests.conftest import EMULATED_BOARDS, build_firmware
 from tests.graphs import mlp_model
 
 IMPL = struct.Struct("<BxHHxxI")  # hil_op_impl_t on the M4: code, state_bytes, state_bytes_per_io, prepare
@@ -27,8 +28,9 @@ def registry(elf) -> dict[int, tuple[int, int]]:
     return {code: (fixed, per_io) for code, fixed, per_io in entries}
 
 
-def test_the_state_table_is_the_boards_op_registry(stm32_elf):
-    assert registry(stm32_elf) == STATE_BYTES
+@pytest.mark.parametrize("board", EMULATED_BOARDS)  # the M4 and the RV32 (ilp32) lay the registry out alike
+def test_the_state_table_is_the_boards_op_registry(board):
+    assert registry(build_firmware(board)) == STATE_BYTES
 
 
 def test_the_arena_figure_counts_each_ops_state_after_the_activations():
@@ -47,7 +49,8 @@ def _short_by(blob: bytes, n: int) -> bytes:
     return bytes(b)
 
 
-def test_a_32_bit_board_refuses_an_arena_figure_short_of_its_ops_state(stm32_elf):
+@pytest.mark.parametrize("board", EMULATED_BOARDS)
+def test_a_32_bit_board_refuses_an_arena_figure_short_of_its_ops_state(board):
     """The emulated board lays the state out as the compiler counted it, to the byte: 8 bytes less is refused;
     the 64-bit simulator (larger pointers, its own room) takes either."""
     from tests.conftest import open_board
@@ -55,7 +58,7 @@ def test_a_32_bit_board_refuses_an_arena_figure_short_of_its_ops_state(stm32_elf
     model = mlp_model((40, 64, 10))
     Simulator(_short_by(model.blob, 8))
     x = np.arange(40, dtype=np.int8)
-    with open_board("qemu-f446") as session:
+    with open_board(board) as session:
         with pytest.raises(DeviceError) as err:
             session.upload_model(_short_by(model.blob, 8))
         assert err.value.status == Status.BAD_MODEL

@@ -27,6 +27,8 @@ from tflite_micro.python.tflite_micro import runtime as tflm
 
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema  # noqa: E402
 
+from tests.conftest import LINK_BOARDS  # noqa: E402
+
 from hil.compile.blob import read_blob  # noqa: E402
 from hil.compile.compiler import compile_tflite  # noqa: E402
 from hil.compile.tflite import read_tflite  # noqa: E402
@@ -648,7 +650,7 @@ BOARD_MODELS = {
 }
 
 
-@pytest.mark.parametrize("board", ["qemu-f446", "host"])
+@pytest.mark.parametrize("board", LINK_BOARDS)
 def test_every_op_on_the_board_equals_tflm(board, stm32_elf, host_exe):
     """Each op's model on the emulated board and on the host build, against TFLM, exactly."""
     from hil.run.rows import run_rows

@@ -31,6 +31,7 @@ from hil.compile.tflite import read_tflite  # noqa: E402
 from hil.errors import DeviceError  # noqa: E402
 from hil.link.protocol import Status  # noqa: E402
 from hil.sim import Simulator  # noqa: E402
+from tests.conftest import EMULATED_BOARDS  # noqa: E402
 
 ROWS = 24
 L = tf.keras.layers
@@ -315,14 +316,15 @@ def test_malformed_params_are_rejected_at_load(models, what):
 
 
 @pytest.mark.slow
-def test_emulated_board_matches_simulator(models, stm32_elf):
+@pytest.mark.parametrize("board", EMULATED_BOARDS)
+def test_emulated_board_matches_simulator(models, board):
     from tests.conftest import open_board
 
     names = ["fc", "fc_relu6", "conv_1x1", "conv_same_strided", "conv_grouped", "dw_same", "dw_mult2_strided",
              "dw_1d_dilation2", "dw_1d_dilation4", "fc_16x8", "conv_16x8", "dw_16x8", "dw_3x3_odd_rows",
              "dw_dilated_phases_down", "dw_1d_dilated_phases_up", "dw_3x3_relu6", "dw_5x3",
              "dw_1d_dilation_past_width", "dw_large_bias", "dw_big_bias"]  # fmt: skip
-    with open_board("qemu-f446") as s:
+    with open_board(board) as s:
         for name in names:
             _, cm = models[name]
             s.upload_model(cm.blob)

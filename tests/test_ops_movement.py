@@ -22,6 +22,7 @@ from hil.sim import Simulator  # noqa: E402
 from tests.graphs import layer_chain_graph, layer_graphs, one_op, op_options, to_tflite  # noqa: E402
 from tests.op_golden import assert_same, cached, check, check_on_board, op_names, random_rows  # noqa: E402
 from tests.test_ops_elementwise import _corrupt, _rejected, convert, random_shape  # noqa: E402
+from tests.conftest import LINK_BOARDS  # noqa: E402
 
 
 def batch1(rng, rank_lo: int = 2, rank_hi: int = 4, hi: int = 5) -> tuple[int, ...]:
@@ -220,7 +221,7 @@ BOARD_MODELS = {f"{dtype} {name}": (lambda g=g: to_tflite(g)) for dtype in ("int
                 for name, g in layer_graphs(dtype).items() if (name, dtype) != ("tile", "int16")}  # fmt: skip
 
 
-@pytest.mark.parametrize("board", ["host", "qemu-f446"])
+@pytest.mark.parametrize("board", LINK_BOARDS)
 def test_layer_ops_on_the_board_equal_the_golden_engine(board, stm32_elf, host_exe):
     """Every op record the layers add, int8 and int16, on the host build and the emulated NUCLEO."""
     check_on_board(board, BOARD_MODELS)

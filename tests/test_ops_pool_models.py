@@ -19,6 +19,7 @@ from hil.compile.tflite import read_tflite  # noqa: E402
 from hil.step.reference import run_tflm  # noqa: E402
 from tests.graphs import to_tflite  # noqa: E402
 from tests.test_ops_pool import agree, assert_same, requantise, rows_for  # noqa: E402
+from tests.conftest import LINK_BOARDS  # noqa: E402
 
 L = tf.keras.layers
 _rng = np.random.default_rng(20261130)
@@ -107,7 +108,7 @@ BOARD_GRAPHS = {
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("board", ["qemu-f446", "host"])
+@pytest.mark.parametrize("board", LINK_BOARDS)
 def test_boards_agree_with_tflm(board, stm32_elf, host_exe):
     from tests.conftest import open_board
 

@@ -22,6 +22,7 @@ from tests.graphs import one_op, op_options, to_tflite  # noqa: E402
 from tests.op_golden import (cached, check, check_on_board, golden, keras_tflite, layer_model,  # noqa: E402
                              op_names, random_rows)
 from tests.test_ops_elementwise import broadcast_pair, convert, edit, random_quant, set_quant  # noqa: E402
+from tests.conftest import LINK_BOARDS  # noqa: E402
 
 INT8_SWEEP = np.arange(-128, 128, dtype=np.int8).reshape(1, 1, 256)
 INT16_SWEEP = np.arange(-32768, 32768, dtype=np.int16).reshape(16, 1, 4096)
@@ -185,6 +186,6 @@ BOARD_MODELS = {
 }
 
 
-@pytest.mark.parametrize("board", ["host", "qemu-f446"])
+@pytest.mark.parametrize("board", LINK_BOARDS)
 def test_rectifiers_on_the_board_equal_tflm(board, stm32_elf, host_exe):
     check_on_board(board, BOARD_MODELS)

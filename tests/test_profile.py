@@ -8,9 +8,15 @@ import shutil
 
 import pytest
 
+from hil.boards import get_board
 from hil.cli import main
+from tests.conftest import EMULATED_BOARDS, EMULATED_COUNTERS
 
 CORPUS_SEED = 91  # a corpus the model never saw
+# nsnet2-small in real time at one instruction per cycle, and whether its int8 model costs more than the float
+# analysis (STFT): on the C3 (no FPU) the chain's float runs in soft float and outweighs the model
+KEEPS_UP = {"qemu-f446": True, "qemu-rv32": False}
+MODEL_OVER_ANALYSIS = {"qemu-f446": True, "qemu-rv32": False}
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +28,10 @@ def corpus(tmp_path_factory):
     return out
 
 
-def test_profile_streams_utterances_on_the_emulated_board(corpus, tmp_path, stm32_elf, capsys):
+@pytest.mark.parametrize("board", EMULATED_BOARDS)
+def test_profile_streams_utterances_on_the_emulated_board(corpus, tmp_path, board, capsys):
     out, report_path = tmp_path / "prof", tmp_path / "report.json"
-    rc = main(["profile", "--board", "qemu-f446", "--model", "nsnet2-small", "--audio", str(corpus),
+    rc = main(["profile", "--board", board, "--model", "nsnet2-small", "--audio", str(corpus),
                "--limit", "2", "--out", str(out), "--json", str(report_path), "--compare-host"])  # fmt: skip
     assert rc == 0, capsys.readouterr().err
     r = json.loads(report_path.read_text())
@@ -34,12 +41,14 @@ def test_profile_streams_utterances_on_the_emulated_board(corpus, tmp_path, stm3
     q = r["quality"]
     assert q["pesq_wb"]["delta"] > 0 and q["si_sdr_db"]["delta"] > 0, q
     cost = r["cost"]
-    assert cost["counter"] == "tim2-icount" and cost["clock_hz"] == 180_000_000
+    assert cost["counter"] == EMULATED_COUNTERS[board] and cost["clock_hz"] == get_board(board).clock_hz
     assert set(cost["stages"]) == {"analysis", "feature", "model", "mask", "synthesis"}
     stage_means = sum(s["mean"] for s in cost["stages"].values())
     assert stage_means == pytest.approx(cost["ticks_per_frame"]["mean"])
-    assert cost["stages"]["model"]["mean"] > cost["stages"]["analysis"]["mean"] > 0
-    assert 0 < cost["real_time_load"]["mean"] < 1
+    assert min(s["mean"] for s in cost["stages"].values()) > 0
+    assert (cost["stages"]["model"]["mean"] > cost["stages"]["analysis"]["mean"]) is MODEL_OVER_ANALYSIS[board]
+    # the F446 keeps up with the 10 ms hop; on the C3 a frame takes about 1.7 hops (2.8 M instructions)
+    assert 0 < cost["real_time_load"]["mean"] and (cost["real_time_load"]["mean"] < 1) is KEEPS_UP[board]
     assert cost["energy"]["energy_source"] == "model" and cost["energy"]["energy_per_frame_uj"] > 0
     assert r["model_bytes"] > 0 and r["arena_bytes"] > 0
     wavs = sorted(p.name for p in (out / "enhanced").glob("*.wav"))

@@ -1,4 +1,4 @@
-"""Protocol round trips against the host build and the emulated NUCLEO-F446RE."""
+"""Protocol round trips against the host build and the emulated boards (NUCLEO-F446RE, ESP32-C3 core)."""
 
 import random
 import struct
@@ -6,9 +6,14 @@ import zlib
 
 import pytest
 
+from hil.boards import get_board
 from hil.errors import ConfigError, DeviceError, LinkError
 from hil.link.protocol import MAX_PAYLOAD, TYPE_REPLY, Cmd, Status
+from hil.targets.limits import model_limits
+from tests.conftest import EMULATED_BOARDS, EMULATED_COUNTERS
 from tests.graphs import mlp_model
+
+FPU = {"qemu-f446": True, "qemu-rv32": False}  # the F446 has one; the C3 (rv32imc) runs soft float
 
 
 def test_hello_reports_board(session):
@@ -17,11 +22,12 @@ def test_hello_reports_board(session):
     assert info.firmware_version == "0.1.0"
     assert info.max_payload_bytes == MAX_PAYLOAD
     assert info.reset_cause == "power-on"
-    if info.board_id == "qemu-f446":
-        assert (info.clock_hz, info.flash_bytes, info.ram_bytes) == (180_000_000, 512 * 1024, 128 * 1024)
-        assert info.counter == "tim2-icount"  # QEMU has no DWT; TIM2 under -icount counts instructions
-        assert info.fpu
-        assert 64 * 1024 <= info.model_ram_bytes < 128 * 1024
+    if info.board_id in EMULATED_BOARDS:  # the figures of the board it stands in for (boards/<id>.yaml)
+        board = get_board(info.board_id)
+        assert (info.clock_hz, info.flash_bytes, info.ram_bytes) == (board.clock_hz, board.flash_bytes, board.ram_bytes)
+        assert info.counter == EMULATED_COUNTERS[info.board_id]  # instructions under -icount, labelled as such
+        assert info.fpu is FPU[info.board_id]
+        assert 64 * 1024 <= info.model_ram_bytes < board.ram_bytes
     else:
         assert (info.board_id, info.counter) == ("host", "host-ns")
 
@@ -99,7 +105,8 @@ def test_model_upload_round_trip(session):
     size = len(blob)
     assert {k: info[k] for k in ("state", "size_bytes", "crc32", "received_bytes", "in")} == \
         {"state": "loaded", "size_bytes": size, "crc32": zlib.crc32(blob), "received_bytes": size, "in": "ram"}
-    assert info["slot"]["state"] == "blank"  # the slot is no part of an upload
+    has_slot = model_limits(get_board(session.board_info.board_id)).slot_bytes > 0  # qemu-rv32 (the C3) has none
+    assert info["slot"]["state"] == ("blank" if has_slot else "none")  # the slot is no part of an upload
 
 
 def test_bytes_that_are_not_a_model_are_rejected(session):
@@ -165,17 +172,20 @@ def test_repeated_sequence_number_is_answered_not_rerun(session):
     assert session.info().stats["duplicate_requests"] == 2
 
 
-def test_spin_counter_is_exact_on_the_emulator(stm32_elf):
-    """Under -icount shift=0 TIM2 counts instructions: the loop cost is exactly linear and repeatable."""
-    from tests.conftest import open_board
+@pytest.mark.parametrize("board", EMULATED_BOARDS)
+def test_spin_counter_is_exact_on_the_emulator(board):
+    """Under -icount shift=0 the counter (TIM2; mcycle) counts instructions: the loop cost is exactly linear and
+    repeatable."""
+    from tests.conftest import build_firmware, open_board
 
-    with open_board("qemu-f446") as session:
-        assert session.board_info.counter == "tim2-icount"
+    build_firmware(board)
+    with open_board(board) as session:
+        assert session.board_info.counter == EMULATED_COUNTERS[board]
         a, b, c = (session.spin(n) for n in (1000, 2000, 4000))
         assert b - a == (c - b) / 2 > 0
         assert session.spin(1000) == a
         assert session.exchange(Cmd.SPIN, struct.pack("<I", 10_000_001)).status == Status.BAD_ARG
-    with open_board("qemu-f446") as session:  # and identical after a fresh boot
+    with open_board(board) as session:  # and identical after a fresh boot
         assert session.spin(1000) == a
 
 

@@ -13,7 +13,7 @@ from hil.errors import ConfigError
 from hil.run.rows import run_rows
 from hil.run.inputs import load_inputs
 from hil.sim import Simulator
-from tests.conftest import open_board
+from tests.conftest import EMULATED_BOARDS, EMULATED_COUNTERS, LINK_BOARDS, open_board
 from tests.graphs import mlp_model
 
 
@@ -32,7 +32,7 @@ def test_fc_model_is_bit_exact_everywhere(fc_tflite, stm32_elf, host_exe):
     for reference in (True, False):
         got = sim.run(x, reference=reference)[0]
         assert np.array_equal(got, expected), f"simulator differs from TFLM at {np.argwhere(got != expected)[:5]}"
-    for board in ("qemu-f446", "host"):
+    for board in LINK_BOARDS:
         with open_board(board) as s:
             for reference in (True, False):
                 outs, figures = run_rows(s, model, [x.reshape(25, 40)], reference=reference)
@@ -41,15 +41,16 @@ def test_fc_model_is_bit_exact_everywhere(fc_tflite, stm32_elf, host_exe):
                 assert figures["uploaded"] is reference  # the second pass finds the model already there
 
 
-def test_model_swap_matches_fresh_boots(stm32_elf):
+@pytest.mark.parametrize("board", EMULATED_BOARDS)
+def test_model_swap_matches_fresh_boots(board):
     a, b = mlp_model((40, 64, 10), seed=1), mlp_model((32, 16, 8), seed=2)
     xa = np.random.default_rng(3).integers(-128, 128, size=(4, 40), dtype=np.int8)
     xb = np.random.default_rng(4).integers(-128, 128, size=(4, 32), dtype=np.int8)
     fresh = {}
     for name, model, x in (("a", a, xa), ("b", b, xb)):
-        with open_board("qemu-f446") as s:
+        with open_board(board) as s:
             fresh[name] = run_rows(s, model, [x])[0][0]
-    with open_board("qemu-f446") as s:
+    with open_board(board) as s:
         seq = [("a", a, xa), ("b", b, xb), ("a", a, xa)]
         for name, model, x in seq:
             out, figures = run_rows(s, model, [x])
@@ -57,13 +58,14 @@ def test_model_swap_matches_fresh_boots(stm32_elf):
             assert np.array_equal(out[0], fresh[name]), name
 
 
-def test_run_cli_json_profile_and_outputs(tmp_path, capsys, fc_tflite, stm32_elf):
+@pytest.mark.parametrize("board", EMULATED_BOARDS)
+def test_run_cli_json_profile_and_outputs(tmp_path, capsys, fc_tflite, board):
     x = np.random.default_rng(0).normal(size=(3, 40)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
     args = ["run", "--model", str(fc_tflite), "--input", str(tmp_path / "x.npy"), "--out", str(tmp_path / "y.npy")]
-    assert cli.main(args + ["--profile", "--json"]) == 0
+    assert cli.main(args + ["--profile", "--json", "--board", board]) == 0
     fig = json.loads(capsys.readouterr().out)
-    assert fig["board"] == "qemu-f446" and fig["counter"] == "tim2-icount" and fig["inferences"] == 3
+    assert fig["board"] == board and fig["counter"] == EMULATED_COUNTERS[board] and fig["inferences"] == 3
     assert fig["model_bytes"] > 0 and fig["arena_bytes"] > 0 and fig["uploaded"] is True
     assert [o["op"] for o in fig["ops"]] == ["FULLY_CONNECTED", "FULLY_CONNECTED"]
     assert all(o["cycles"] > o["macs"] // 4 > 0 for o in fig["ops"])

@@ -24,6 +24,7 @@ from hil.search.results import pareto_front
 from hil.search.run import run_search
 from hil.search.store import Evaluation, Store
 from hil.targets.process import spawn, stop
+from tests.conftest import EMULATED_BOARDS, EMULATED_COUNTERS
 from tests.search_toy import ToyProblem
 from tests.test_cli import qemu_pids
 
@@ -86,8 +87,9 @@ def _settings(generations=3, population=8):
                     objectives=("accuracy", "size", "cycles"), budget_bytes=9000)  # fmt: skip
 
 
-def test_small_search_on_the_emulated_board(tmp_path, stm32_elf):
-    s = run_search(ToyProblem(), [get_board("qemu-f446")], _settings(), tmp_path, {"task": "toy"}, "accuracy",
+@pytest.mark.parametrize("board", EMULATED_BOARDS)
+def test_small_search_on_the_emulated_board(tmp_path, board):
+    s = run_search(ToyProblem(), [get_board(board)], _settings(), tmp_path, {"task": "toy"}, "accuracy",
                    progress=False)  # fmt: skip
     for name in ("search.db", "pareto.json", "pareto.csv", "pareto.png", "summary.json"):
         assert (tmp_path / name).stat().st_size > 0, name
@@ -95,8 +97,8 @@ def test_small_search_on_the_emulated_board(tmp_path, stm32_elf):
     keys = [k for (k,) in db.execute("SELECT genome FROM evaluations")]
     assert len(keys) == len(set(keys)) == s["run"]["evaluated_now"]
     boards = {b for (b,) in db.execute("SELECT board FROM evaluations WHERE feasible = 1")}
-    assert boards == {"qemu-f446#0"}
-    assert {c for (c,) in db.execute("SELECT counter FROM evaluations WHERE feasible = 1")} == {"tim2-icount"}
+    assert boards == {f"{board}#0"}
+    assert {c for (c,) in db.execute("SELECT counter FROM evaluations WHERE feasible = 1")} == {EMULATED_COUNTERS[board]}
     # the 8-bit baseline (12,750 B) is over the 9,000 B budget: stored, infeasible, never measured
     int8 = db.execute("SELECT feasible, cycles FROM evaluations WHERE genome = '8-8-8-8-8-8'").fetchone()
     assert int8 == (0, None)
@@ -111,8 +113,9 @@ def test_small_search_on_the_emulated_board(tmp_path, stm32_elf):
 
 
 def test_resume_evaluates_only_what_is_missing(tmp_path, stm32_elf):
-    # the emulated board: its counter (instructions under icount) is the same on every run, so a fresh
-    # run must replay exactly the same generations (the host build's counter is wall-clock ns)
+    # the search's bookkeeping, on one emulated board (both run the search above): its counter (instructions
+    # under icount) is the same on every run, so a fresh run must replay exactly the same generations (the host
+    # build's counter is wall-clock ns)
     board = [get_board("qemu-f446")]
     first = run_search(ToyProblem(), board, _settings(2), tmp_path, {"task": "toy"}, "accuracy", progress=False)
     n = first["run"]["evaluated_now"]

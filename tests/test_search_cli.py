@@ -17,6 +17,7 @@ from tests.test_search import ROOT, _rows
 
 
 def test_small_search_on_digits_with_two_emulated_boards(tmp_path, stm32_elf, capsys):
+    # the pool's machinery on one board type (23 s); qemu-rv32 runs a search in test_search.py
     out = tmp_path / "search"
     rc = main(["search", "--budget", "64kB", "--task", "digits", "--board", "qemu-f446", "--board", "qemu-f446",
                "--population", "8", "--generations", "3", "--seed", "0", "--out", str(out), "--json"])  # fmt: skip

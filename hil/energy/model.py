@@ -12,6 +12,8 @@ from hil.errors import BudgetError, ConfigError
 _COUNTERS = {
     "dwt": "CPU cycles (DWT CYCCNT)",
     "tim2-icount": "instructions at 1 instruction per cycle",
+    "mpccr": "CPU cycles (ESP32-C3 mpccr)",
+    "rv-icount": "instructions at 1 instruction per cycle",
 }
 
 

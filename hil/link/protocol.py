@@ -90,7 +90,7 @@ class Status(enum.IntEnum):
             return f"unknown status {value}"
 
 
-COUNTER_KINDS = {0: "none", 1: "dwt", 2: "tim2-icount", 3: "host-ns", 4: "ccount"}
+COUNTER_KINDS = {0: "none", 1: "dwt", 2: "tim2-icount", 3: "host-ns", 4: "ccount", 5: "rv-icount", 6: "mpccr"}
 RESET_CAUSES = {0: "power-on", 1: "software", 2: "fault"}
 FLAG_CLOCK_LOCKED = 0x01
 FLAG_FPU = 0x02

@@ -9,7 +9,7 @@ from __future__ import annotations
 from hil.nightly.history import History
 from hil.nightly.matrix import Thresholds
 
-EXACT_COUNTERS = ("tim2-icount",)  # instructions under QEMU's -icount: identical run to run
+EXACT_COUNTERS = ("tim2-icount", "rv-icount")  # instructions under QEMU's -icount: identical run to run
 
 
 def rule(figure: dict) -> str:

@@ -2,6 +2,7 @@
 
 from hil.boards import Board
 from hil.targets.base import Target
+from hil.targets.esp import EsptoolTarget
 from hil.targets.host import HostTarget
 from hil.targets.physical import PhysicalTarget
 from hil.targets.qemu import QemuTarget
@@ -10,8 +11,9 @@ _BY_KIND: dict[str, type[Target]] = {
     "emulated": QemuTarget,
     "physical": PhysicalTarget,
     "native": HostTarget,
+    "esptool": EsptoolTarget,
 }
 
 
 def target_for(board: Board) -> Target:
-    return _BY_KIND[board.kind](board)
+    return _BY_KIND[board.target_kind](board)

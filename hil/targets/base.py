@@ -9,7 +9,7 @@ from typing import Iterator, Optional
 
 from hil.boards import Board
 from hil.link.session import Session
-from hil.targets.limits import model_limits
+from hil.targets.limits import image_report, model_limits
 from hil.targets.slot import checked_image, slot_file, verify_slot, write_slot_file
 
 
@@ -20,6 +20,11 @@ class Target(ABC):
     @abstractmethod
     def build(self) -> Path:
         """Build the firmware for this board; returns the image path."""
+
+    def build_report(self) -> dict:
+        """Build, then what was built: the image path and, where the image defines them, its sizes."""
+        path = self.build()
+        return {"image": str(path), **image_report(self.board, path)}
 
     @abstractmethod
     def flash(self, dry_run: bool = False) -> dict:

@@ -13,7 +13,6 @@ from hil.compile.compiler import load_model
 from hil.errors import FlashError
 from hil.shell import board_options, board_session, emit
 from hil.targets import target_for
-from hil.targets.limits import image_report
 from hil.targets.qemu import Emulator
 
 
@@ -23,12 +22,11 @@ def cmd_boards(args) -> None:
 
 
 def cmd_build(args) -> None:
-    board = get_board(args.board)
-    path = target_for(board).build()
+    built = target_for(get_board(args.board)).build_report()
     if args.json:
-        print(json.dumps({"board": args.board, "image": str(path), **image_report(board, path)}, indent=2))
+        print(json.dumps({"board": args.board, **built}, indent=2))
     else:
-        print(path)
+        print(built["image"])
 
 
 def cmd_flash(args) -> None:

@@ -11,9 +11,12 @@ from elftools.elf.elffile import ELFFile
 from hil.errors import BuildError, ToolMissingError
 from hil.paths import firmware_dir
 
-_OUTPUTS = {"stm32f4": "stm32f4/hil-fw.elf", "host": "host/hil-fw", "sim": "sim/libhil.so", "fuzz": "fuzz/fuzz_link", "fuzz_loader": "fuzz/fuzz_loader"}
+_OUTPUTS = {"stm32f4": "stm32f4/hil-fw.elf", "rv32": "rv32virt/hil-fw.elf", "esp32c3": "esp32c3/hil-fw.elf",
+            "host": "host/hil-fw", "sim": "sim/libhil.so", "fuzz": "fuzz/fuzz_link", "fuzz_loader": "fuzz/fuzz_loader"}
 _COMPILERS = {
     "stm32f4": ("arm-none-eabi-gcc", "gcc-arm-none-eabi"),
+    "rv32": ("riscv64-unknown-elf-gcc", "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf"),
+    "esp32c3": ("riscv64-unknown-elf-gcc", "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf"),
     "host": ("cc", "gcc"),
     "sim": ("cc", "gcc"),
     "fuzz": ("clang", "clang"),
@@ -35,16 +38,22 @@ def build(target: str) -> Path:
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["(no output)"]
         raise BuildError(f"firmware build '{target}' failed: {tail[0]}")
+    return output_path(target)
+
+
+def output_path(target: str) -> Path:
+    """Where `make -C firmware <target>` puts its output (built or not)."""
     return firmware_dir() / "build" / _OUTPUTS[target]
 
 
 def image_sizes(elf: Path) -> dict:
-    """Flash and RAM use of an STM32 ELF and where its model slot is, from its section headers and symbols."""
+    """Flash and RAM use of a firmware ELF (STM32, RISC-V) and where its model slot is, from its section headers
+    and symbols. flash_bytes: what the image stores (the RISC-V ones load it all into SRAM)."""
     with elf.open("rb") as f:
         image = ELFFile(f)
         sections = {s.name: s["sh_size"] for s in image.iter_sections()}
         symbols = {s.name: s["st_value"] for s in image.get_section_by_name(".symtab").iter_symbols()}
-    flash = sum(sections.get(name, 0) for name in (".isr_vector", ".text", ".ARM.exidx", ".data"))
+    flash = sum(sections.get(name, 0) for name in (".isr_vector", ".text", ".ARM.exidx", ".rodata", "hil_ops", ".data"))
     static_ram = sum(sections.get(name, 0) for name in (".data", ".bss", ".noinit"))
     return {
         "flash_bytes": flash,

@@ -35,14 +35,16 @@ PROBE_COMMANDS: dict[str, Callable[[Probe, Path, int], list[str]]] = {"openocd":
 PROBE_PACKAGES = {"openocd": "openocd", "st-flash": "stlink-tools"}
 
 
-def _run(cmd: list[str], error: type, missing: str) -> None:
-    """Run a tool to completion; its last line of output says why it failed."""
+def run_tool(cmd: list[str], error: type, missing: str) -> None:
+    """Run a tool to completion; its last error line (else its last line) says why it failed: esptool, for one,
+    ends with a hint after its "A fatal error occurred: ..." line."""
     if shutil.which(cmd[0]) is None:
         raise ToolMissingError(missing)
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["(no output)"]
-        raise error(f"{' '.join(cmd)} failed: {tail[0]}")
+        lines = [line.strip() for line in (proc.stderr or proc.stdout).splitlines() if line.strip()] or ["(no output)"]
+        why = next((line for line in reversed(lines) if "error" in line.lower()), lines[-1])
+        raise error(f"{' '.join(cmd)} failed: {why}")
 
 
 def find_pio() -> Optional[str]:
@@ -77,7 +79,7 @@ class PhysicalTarget(Target):
         return cmd
 
     def _run_pio(self, cmd: list[str], error: type) -> None:
-        _run(cmd, error, "PlatformIO (pio) not found: pip install platformio, on a machine with internet")
+        run_tool(cmd, error, "PlatformIO (pio) not found: pip install platformio, on a machine with internet")
 
     def build(self) -> Path:
         if self.board.firmware.make_target:  # the same ELF builds offline with Make
@@ -108,7 +110,7 @@ class PhysicalTarget(Target):
         if dry_run:
             return {"board": self.board.name, "command": cmd, "dry_run": True}
         write_slot_file(self.board, image)
-        _run(cmd, FlashError, f"{cmd[0]} not found: install the Debian package {PROBE_PACKAGES[self.board.probe.tool]}")
+        run_tool(cmd, FlashError, f"{cmd[0]} not found: install the Debian package {PROBE_PACKAGES[self.board.probe.tool]}")
         with self.session() as session:
             report = verify_slot(session, blob, self.board.name)
         return {"board": self.board.name, "command": cmd, "image_bytes": len(image), **report}

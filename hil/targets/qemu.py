@@ -1,4 +1,5 @@
-"""The emulated board: the STM32 ELF on QEMU, serial on a 127.0.0.1 TCP socket."""
+"""The emulated boards: a firmware ELF on QEMU (qemu-f446: netduinoplus2; qemu-rv32: riscv32 virt), serial on a
+127.0.0.1 TCP socket. What differs between machines is board data (boards/<id>.yaml, emulator section)."""
 
 from __future__ import annotations
 
@@ -46,17 +47,19 @@ class Emulator:
     def argv(self) -> list[str]:
         emu = self.board.emulator
         wait = "on" if self.wait_for_client else "off"
+        serials = ["-serial", "null"] * emu.link_serial + ["-serial", "chardev:hil"]
         return [
-            emu.program, "-M", emu.machine, "-display", "none", "-monitor", "none",
+            emu.program, "-M", emu.machine, *emu.args, "-display", "none", "-monitor", "none",
             "-icount", f"shift={emu.icount_shift}", "-kernel", str(self.elf),
             "-chardev", f"socket,id=hil,host=127.0.0.1,port={self.port},server=on,wait={wait},nodelay=on",
-            "-serial", "null", "-serial", "chardev:hil",
+            *serials,
         ] + (["-device", f"loader,file={self.slot},addr=0x{self.slot_address:08x}"] if self.slot else [])  # fmt: skip
 
     def start(self) -> "Emulator":
-        program = self.board.emulator.program
-        if shutil.which(program) is None:
-            raise ToolMissingError(f"{program} not found: install the Debian package qemu-system-arm (make setup does)")
+        emu = self.board.emulator
+        if shutil.which(emu.program) is None:
+            raise ToolMissingError(f"{emu.program} not found: install the Debian package {emu.package} "
+                                   "(make setup does)")
         if self._board_slot:
             board_slot(self.board, self._slot_bytes)  # a board never flashed: an erased slot file
         self.proc = spawn(self.argv(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

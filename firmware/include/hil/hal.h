@@ -12,7 +12,9 @@ typedef enum {
     HIL_COUNTER_DWT = 1,         /* DWT CYCCNT: CPU cycles on silicon */
     HIL_COUNTER_TIM2_ICOUNT = 2, /* TIM2 under QEMU -icount shift=0: instructions */
     HIL_COUNTER_HOST_NS = 3,     /* host build: CLOCK_MONOTONIC nanoseconds */
-    HIL_COUNTER_CCOUNT = 4       /* Xtensa CCOUNT: CPU cycles on ESP32 */
+    HIL_COUNTER_CCOUNT = 4,      /* Xtensa CCOUNT: CPU cycles on ESP32 */
+    HIL_COUNTER_RV_ICOUNT = 5,   /* RISC-V mcycle under QEMU -icount: instructions */
+    HIL_COUNTER_MPCCR = 6        /* ESP32-C3 mpccr (CSR 0x7E2): CPU cycles */
 } hil_counter_kind_t;
 
 typedef enum {
