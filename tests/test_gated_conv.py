@@ -51,6 +51,19 @@ def test_simulator_kernels_match_the_reference(pattern, shape):
         assert_same(f"{pattern} {shape} {'reference' if reference else 'M4'} y", got_y, y)
 
 
+def test_a_static_block_keeps_every_channel_without_its_gate_head():
+    q = synth.random_block(16, 24, seed=3, gate_bias=synth.CLOSED, static=True)
+    x = synth.random_frames(q, 6, seed=2)
+    y, keep = run_frames(q, x)
+    assert keep.all()
+    assert_same("static = every gate open", y, run_frames(q, x, np.ones_like(keep))[0])
+    sim = Simulator(compile_graph(synth.gconv_graph(q)).blob)
+    for reference in (True, False):
+        got_y, got_keep = _sim_frames(sim, x, reference)
+        assert got_keep.all()
+        assert_same("static block", got_y, y)
+
+
 def test_the_history_carries_and_a_reload_starts_it_afresh():
     q = synth.random_block(16, 24, seed=3, gate_bias=synth.OPEN)
     x = synth.random_frames(q, 6, seed=2)
@@ -85,15 +98,16 @@ def test_instructions_fall_with_the_gate_on_the_emulator(request):
     request.getfixturevalue("stm32_elf")
     counts = {}
     with open_board("qemu-f446") as s:
-        for pattern, bias in PATTERNS.items():
-            q = synth.random_block(64, 128, 8, 3, 2, seed=5, gate_bias=bias)
+        for pattern, bias in [*PATTERNS.items(), ("static", synth.CLOSED)]:
+            q = synth.random_block(64, 128, 8, 3, 2, seed=5, gate_bias=bias, static=pattern == "static")
             s.upload_model(compile_graph(synth.gconv_graph(q)).blob)
             x = synth.random_frames(q, 4, seed=6)
             runs = [s.invoke(x[t].tobytes()) for t in range(len(x))]
             kept = [np.frombuffer(o, np.int8)[64:].sum() for _, o in runs]
             counts[pattern] = (np.mean([c for c, _ in runs]), np.mean(kept))
     (open_, m), (closed, _), (rand, kept) = counts["open"], counts["closed"], counts["random"]
-    assert m == 128 and 20 < kept < 108, counts
+    assert m == 128 and 20 < kept < 108 and counts["static"][1] == 128, counts
+    assert counts["static"][0] < open_ - 0.5 * (64 * 8 + 128 * 8), counts  # no gate head
     per_channel = (open_ - closed) / 128
     assert closed < 0.2 * open_, counts  # the gate head and the residual are all that is left
     assert abs(rand - (closed + kept * per_channel)) < 0.1 * open_, counts  # linear in the kept channels

@@ -2,7 +2,8 @@
 
 The weights are random int8 with scales chosen so that every stage's values spread over its int8 range;
 `gate_bias` sets the gate logits' bias: large positive (every channel kept), large negative (all pruned) or
-0 (a random pattern that changes from frame to frame)."""
+0 (a random pattern that changes from frame to frame); `static` makes a block without gating (the gate head
+is not run)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ OPEN, CLOSED = 1 << 28, -(1 << 28)
 
 
 def random_block(channels: int, mid: int, gate_dim: int = 8, kernel: int = 3, dilation: int = 2, seed: int = 0,
-                 gate_bias: int = 0) -> BlockQ:  # fmt: skip
+                 gate_bias: int = 0, static: bool = False) -> BlockQ:  # fmt: skip
     rng = np.random.default_rng(seed)
 
     def w(*shape):
@@ -32,7 +33,7 @@ def random_block(channels: int, mid: int, gate_dim: int = 8, kernel: int = 3, di
                   (0.07, zp()), w(gate_dim, channels), scales(gate_dim, channels), bias(gate_dim),
                   w(mid, gate_dim), scales(mid, gate_dim), bias(mid) + np.int32(gate_bias), w(mid, channels),
                   scales(mid, channels), bias(mid), w(kernel, mid), scales(mid, kernel), bias(mid),
-                  w(mid, channels), scales(channels, mid), bias(channels))  # fmt: skip
+                  w(mid, channels), scales(channels, mid), bias(channels), static)  # fmt: skip
 
 
 def random_frames(q: BlockQ, frames: int, seed: int = 0) -> np.ndarray:

@@ -49,6 +49,7 @@ class BlockQ:
     w2t: np.ndarray  # int8 [M, C]: the projection transposed, a kept channel's column is a row
     w2_scale: np.ndarray  # [C]
     b2: np.ndarray
+    open: bool = False  # a static block: every channel kept, the gate head not run
 
     @property
     def channels(self) -> int:
@@ -67,9 +68,9 @@ class BlockQ:
         return (self.kernel - 1) * self.dilation
 
     def macs(self, kept: int) -> int:
-        """MACs of one frame with `kept` channels: the gate head always, the rest per kept channel."""
+        """MACs of one frame with `kept` channels: the gate head (unless open), the rest per kept channel."""
         c, m, r = self.channels, self.mid, self.gate_dim
-        return r * c + m * r + kept * (c + self.kernel + c)
+        return (0 if self.open else r * c + m * r) + kept * (c + self.kernel + c)
 
 
 def channel_rescales(in_scale: float, w_scales: np.ndarray, out_scale: float) -> tuple[np.ndarray, np.ndarray]:
@@ -94,3 +95,25 @@ def rescales(q: BlockQ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         "depthwise": channel_rescales(q.u_q[0], q.wd_scale, q.v_q[0]),
         "project": channel_rescales(q.v_q[0], q.w2_scale, q.p_q[0]),
     }
+
+
+def symmetric_rows(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(int8 rows, float32 scale per row): symmetric, max |w| of a row at 127 (an all-zero row at scale 1)."""
+    peak = np.abs(w).max(axis=1)
+    scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+    return np.clip(np.round(w / scale[:, None]), -127, 127).astype(np.int8), scale
+
+
+def quantize_gate(head, x_scale: float, z_max: float) -> dict:
+    """BlockQ's gate-head fields from float weights head = (Wg1 [R, C], bg1, Wg2 [M, R], bg2), the block
+    input's scale and the largest hidden value seen in calibration: z at scale z_max / 255, zero point -128
+    (ReLU), biases at input scale x weight scale."""
+    wg1, bg1, wg2, bg2 = (np.asarray(a, np.float64) for a in head)
+    z_scale = float(np.float32(max(z_max, 1e-6) / 255.0))
+    q1, s1 = symmetric_rows(wg1)
+    q2, s2 = symmetric_rows(wg2)
+    b1 = np.round(bg1 / (float(np.float32(x_scale)) * s1.astype(np.float64)))
+    b2 = np.round(bg2 / (z_scale * s2.astype(np.float64)))
+    clip = lambda b: np.clip(b, -(1 << 24), 1 << 24).astype(np.int32)  # noqa: E731
+    return {"z_q": (z_scale, -128), "wg1": q1, "wg1_scale": s1, "bg1": clip(b1), "wg2": q2, "wg2_scale": s2,
+            "bg2": clip(b2)}  # fmt: skip

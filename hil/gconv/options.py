@@ -6,7 +6,8 @@ wg2 (int8 [M, R]), bg2, w1 (int8 [M, C]), b1, wd (int8 [K, M]), bd, w2t (int8 [M
 transposed; its scales per C along axis 1), b2]. Outputs: [y (int8 [1, C]), gates (int8 [1, M]: 1 for a
 kept channel, 0 for a pruned one; scale 1, zero point 0)]. custom_options keys: version 1, kernel,
 dilation, z_scale, z_zp, v_scale, v_zp, p_scale, p_zp (the block's inner activations; x, u and y are
-the input's, the history's and the output's quantisation)."""
+the input's, the history's and the output's quantisation), open (1: a static block, every channel kept and
+the gate head not run)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ CUSTOM_CODE = "HIL_GATED_CONV"
 VERSION = 1
 N_INPUTS = 12
 CONST_INPUTS = ("wg1", "bg1", "wg2", "bg2", "w1", "b1", "wd", "bd", "w2t", "b2")
-KEYS = ("version", "kernel", "dilation", "z_scale", "z_zp", "v_scale", "v_zp", "p_scale", "p_zp")
+KEYS = ("version", "kernel", "dilation", "z_scale", "z_zp", "v_scale", "v_zp", "p_scale", "p_zp", "open")
 MAX_KERNEL, MAX_DILATION = 8, 64
 POS_BYTES = 4  # the ring position after the rows
 
@@ -30,9 +31,9 @@ def history_bytes(kernel: int, dilation: int, mid: int) -> int:
 
 def encode(q: BlockQ) -> bytes:
     return bytes(flexbuffers.Dumps({
-        "version": VERSION, "kernel": q.kernel, "dilation": q.dilation,
+        "version": VERSION, "kernel": int(q.kernel), "dilation": int(q.dilation),
         "z_scale": float(np.float32(q.z_q[0])), "z_zp": int(q.z_q[1]), "v_scale": float(np.float32(q.v_q[0])),
-        "v_zp": int(q.v_q[1]), "p_scale": float(np.float32(q.p_q[0])), "p_zp": int(q.p_q[1]),
+        "v_zp": int(q.v_q[1]), "p_scale": float(np.float32(q.p_q[0])), "p_zp": int(q.p_q[1]), "open": int(q.open),
     }))  # fmt: skip
 
 

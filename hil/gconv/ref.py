@@ -32,6 +32,8 @@ def _fc(x: np.ndarray, zp: int, w: np.ndarray, b: np.ndarray, rq, out_zp: int, r
 
 def gate(q: BlockQ, x: np.ndarray) -> np.ndarray:
     """The keep mask (bool [M]) of a frame's block input x (int8 [C])."""
+    if q.open:
+        return np.ones(q.mid, bool)
     z = _fc(x, q.x_q[1], q.wg1, q.bg1, rescales(q)["gate"], q.z_q[1], relu=True)
     logits = wrap32(q.wg2.astype(np.int64) @ (z - q.z_q[1]) + q.bg2.astype(np.int64))
     return logits > 0

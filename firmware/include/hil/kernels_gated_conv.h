@@ -19,6 +19,7 @@ typedef struct {
     int32_t channels, mid, gate_dim; /* C (block input and output), M (gated channels), R (gate head) */
     int32_t kernel, dilation, hist_frames; /* hist_frames = (kernel - 1) * dilation */
     int32_t x_zp, z_zp, u_zp, v_zp, p_zp;
+    int32_t open; /* 1: a static block, every channel kept without running the gate head */
     const int8_t *wg1, *wg2, *w1, *wd, *w2t; /* [R][C], [M][R], [M][C], [K][M], [M][C] (projection transposed) */
     const int32_t *bg1, *bg2, *b1, *bd, *b2;
     const int32_t *multiplier[HIL_GC_STAGES], *shift[HIL_GC_STAGES]; /* per output channel of each stage */

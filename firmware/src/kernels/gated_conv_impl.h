@@ -48,6 +48,16 @@ static inline uint32_t hil_gc_pos(const hil_gated_conv_t *k, const int8_t *hist)
     return pos < (uint32_t)k->hist_frames ? pos : 0u; /* a history never written reads as zeros: slot 0 */
 }
 
+/* A static block's gates: every channel kept. Returns M. */
+static inline int32_t hil_gc_all_open(const hil_gated_conv_t *k, int8_t *gates, const hil_gc_scratch_t *s)
+{
+    for (int32_t c = 0; c < k->mid; c++) {
+        gates[c] = 1;
+        s->kept[c] = (int16_t)c;
+    }
+    return k->mid;
+}
+
 /* The depthwise conv of kept channel c whose new u is `u`, history taps from the ring at pos. */
 static inline int32_t hil_gc_depthwise(const hil_gated_conv_t *k, const int8_t *hist, uint32_t pos, int32_t c,
                                        int32_t u)

@@ -49,6 +49,9 @@ static int32_t dot(const int8_t *w, const int16_t *xl, int32_t n, int32_t acc)
 static int32_t gate_head(const hil_gated_conv_t *k, int8_t *gates, const hil_gc_scratch_t *s)
 {
     const int32_t C = k->channels, R = k->gate_dim;
+    if (k->open) {
+        return hil_gc_all_open(k, gates, s);
+    }
     for (int32_t r = 0; r < R; r++) { /* z - z_zp (0..255) straight into the SMLAD order */
         const int32_t z = hil_gc_out(dot(k->wg1 + r * C, s->xin, C, k->bg1[r]), k, HIL_GC_GATE, r, k->z_zp, k->z_zp);
         const int32_t at = r < (R & ~3) ? (r & ~3) + ((r & 1) << 1) + ((r & 2) >> 1) : r;

@@ -15,7 +15,7 @@
 
 typedef struct {
     int32_t channels, mid, gate_dim, kernel, dilation, hist_frames;
-    int32_t x_zp, z_zp, u_zp, v_zp, p_zp, reserved;
+    int32_t x_zp, z_zp, u_zp, v_zp, p_zp, open;
     uint32_t rescale[HIL_GC_STAGES][2]; /* blob offsets: multipliers, shifts */
     hil_add_params_t add;
 } gated_conv_params_t;
@@ -32,7 +32,8 @@ static int dims_ok(const gated_conv_params_t *p)
     return p->channels >= 1 && p->channels <= GATED_CONV_MAX_DIM && p->mid >= 1 && p->mid <= GATED_CONV_MAX_DIM &&
            p->gate_dim >= 1 && p->gate_dim <= GATED_CONV_MAX_GATE && p->kernel >= 2 && p->kernel <= 8 &&
            p->dilation >= 1 && p->dilation <= 64 && p->hist_frames == (p->kernel - 1) * p->dilation &&
-           zp_ok(p->x_zp) && zp_ok(p->z_zp) && zp_ok(p->u_zp) && zp_ok(p->v_zp) && zp_ok(p->p_zp);
+           zp_ok(p->x_zp) && zp_ok(p->z_zp) && zp_ok(p->u_zp) && zp_ok(p->v_zp) && zp_ok(p->p_zp) &&
+           (p->open == 0 || p->open == 1);
 }
 
 static int row_ok(const hil_tensor_t *t, int32_t n, int32_t zp)
@@ -126,7 +127,7 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_sta
     g->k = (hil_gated_conv_t){
         .channels = p->channels, .mid = p->mid, .gate_dim = p->gate_dim, .kernel = p->kernel,
         .dilation = p->dilation, .hist_frames = p->hist_frames, .x_zp = p->x_zp, .z_zp = p->z_zp,
-        .u_zp = p->u_zp, .v_zp = p->v_zp, .p_zp = p->p_zp,
+        .u_zp = p->u_zp, .v_zp = p->v_zp, .p_zp = p->p_zp, .open = p->open,
         .wg1 = data(m, op, IN_WG1), .wg2 = data(m, op, IN_WG2), .w1 = data(m, op, IN_W1), .wd = data(m, op, IN_WD),
         .w2t = data(m, op, IN_W2T), .bg1 = data(m, op, IN_BG1), .bg2 = data(m, op, IN_BG2), .b1 = data(m, op, IN_B1),
         .bd = data(m, op, IN_BD), .b2 = data(m, op, IN_B2), .add = &p->add,

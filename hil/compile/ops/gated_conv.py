@@ -43,6 +43,8 @@ def _options(op: Op) -> dict:
         lo = 2 if key == "kernel" else 1
         if not isinstance(opts[key], int) or not lo <= opts[key] <= hi:
             raise ModelError(f"{op.where()}: custom_options '{key}': wanted {lo}..{hi}, got {opts[key]!r}")
+    if opts["open"] not in (0, 1):
+        raise ModelError(f"{op.where()}: custom_options 'open': wanted 0 or 1, got {opts['open']!r}")
     for key in ("z", "v", "p"):
         scale, zp = opts[f"{key}_scale"], opts[f"{key}_zp"]
         if not isinstance(scale, float) or not np.isfinite(scale) or scale <= 0 or not isinstance(zp, int) \
@@ -105,8 +107,8 @@ def gated_conv(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     (m1, s1), (m2, s2), (mo, so) = add_rescales(xs, ps, ys)
     add = struct.pack("<12i", -xz, -opts["p_zp"], LEFT_SHIFT, m1, s1, m2, s2, mo, so, yz, -128, 127)
     params = struct.pack("<12i", c, m, r, kernel, d, (kernel - 1) * d, xz, opts["z_zp"], uz, opts["v_zp"],
-                         opts["p_zp"], 0) + rescales + add  # fmt: skip
-    macs = r * c + m * r + m * (2 * c + kernel)  # every channel kept; the board counts what it runs
+                         opts["p_zp"], opts["open"]) + rescales + add  # fmt: skip
+    macs = (0 if opts["open"] else r * c + m * r) + m * (2 * c + kernel)  # every channel kept
     return OpSpec(OpCode.GATED_CONV, list(op.inputs), list(op.outputs), params, macs=macs,
                   scratch_bytes=scratch_bytes(c, m, r), persistent_inputs=(1,))  # fmt: skip
 
