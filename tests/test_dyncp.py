@@ -79,7 +79,7 @@ def test_every_gate_open_is_bit_exact_with_the_plain_block_under_tflm(tiny):
 
 def test_gates_adapt_and_the_int8_gates_follow_the_float_ones(tiny):
     from hil.convert.gconv_surgery import gated_tflite
-    from hil.dyncp.gated import gated_model, run_frames
+    from hil.step.gated import gated_model, run_frames
 
     seq, plain, feats, heads, z_max = tiny
     tflite, _ = gated_tflite(plain, heads, z_max)
@@ -139,3 +139,16 @@ def test_a_chain_the_board_cannot_run_is_one_line():
     with pytest.raises(ConfigError) as exc:
         ChainSpec.from_dict(dict(FSENET.to_dict(), fft_size=1024), where="models/dyncp-25/card.json")
     assert "\n" not in str(exc.value) and "wanted an FFT size the board runs" in str(exc.value)
+
+
+def test_the_search_times_every_validation_step_of_a_model_whose_cost_depends_on_its_input():
+    from hil.compile import synth, synth_gconv
+    from hil.compile.compiler import compile_graph
+    from hil.search.problem import CYCLE_STEPS, cycle_rows
+
+    x_val_q = np.zeros((5, 7, 13), np.int8)
+    rows, note = cycle_rows(compile_graph(synth.mlp((13, 8))), x_val_q)
+    assert len(rows) == CYCLE_STEPS and "does not depend on its input" in note
+    gated = compile_graph(synth_gconv.gconv_graph(synth_gconv.random_block(13, 10, 5, seed=1)))
+    rows, note = cycle_rows(gated, x_val_q)
+    assert len(rows) == 35 and note.startswith("mean over all 35 validation steps") and "HIL_GATED_CONV" in note

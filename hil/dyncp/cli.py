@@ -17,8 +17,11 @@ def cmd_report(args) -> None:
     from hil.profile.speech import read_pairs
     from hil.targets import target_for
 
+    from hil.outputs import writable_dir
+
     models = [m for m in args.models.split(",") if m]
     rep.check_models(models)
+    out = writable_dir(args.out)  # checked before any board work
     board = get_board(args.board)
     audio = read_pairs(load_split(args.audio, args.split)[: args.limit])
     tflites = [resolve_tflite(m) for m in models]  # every model resolved before any board work
@@ -28,7 +31,6 @@ def cmd_report(args) -> None:
         results.append(summary)
         plot_rows = (name, tflite, rows) if plot_rows is None or summary["usage"] < min(r["usage"] for r in results[:-1]) else plot_rows
     table = rep.table_rows(results)
-    out = Path(args.out)
     report = {"board": board.name, "audio": str(args.audio), "split": args.split, "models": results,
               "table": table, "paper": rep.PAPER}  # fmt: skip
     name, tflite, rows = plot_rows
@@ -48,7 +50,7 @@ def cmd_report(args) -> None:
                   f"{r['instructions_saved_total']:.1%}", f"{r['realtime_load']:.3f}", f"{r.get('pesq_wb', 0):.3f}",
                   f"{r.get('pesq_wb_change', 0):+.2%}", f"{r.get('stoi', 0):.3f}", f"{r.get('si_sdr_db', 0):.2f}")
     t.add_row("paper (DynCP, 25 %)", "0.25", "", "29.6%", "", "", "", "", "", "-0.75%", "", "")
-    Console().print(t)
+    Console(width=200).print(t)
     print(f"report and plot in {out}")
 
 

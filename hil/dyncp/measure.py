@@ -9,11 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hil.dsp.chain import ChainStream
-from hil.dyncp.gated import GatedModel
+from hil.step.gated import GatedModel, macs_of, mirror_gates
 from hil.link.protocol import STREAM_STAGES
 from hil.metrics import METRICS, scores
-from hil.step.chain import StreamModel, stream_hops_of, stream_utterance
+from hil.step.chain import StreamModel, stream_utterance
 
 MODEL_STAGE = STREAM_STAGES.index("model")
 
@@ -28,24 +27,12 @@ class Measured:
     enhanced: dict
 
 
-def mirror_gates(model: StreamModel, gm: GatedModel, pcm: np.ndarray) -> np.ndarray:
-    """(hops, blocks) channels kept per hop of the stream of pcm, from the host mirror."""
-    mirror = ChainStream(model.compiled, model.config)
-    kept = []
-    for hop in stream_hops_of(pcm, model.chain):
-        mirror.step(hop)
-        kept.append([int(mirror.last_outputs[i].astype(bool).sum()) for i in gm.gates])
-    return np.array(kept, np.int64)
-
-
 def measure_utterance(session, model: StreamModel, gm: GatedModel, audio) -> Measured:
     board = stream_utterance(session, model, audio.noisy)
     kept = mirror_gates(model, gm, audio.noisy)
-    pruned = (np.asarray(gm.mids)[None, :] - kept) * np.asarray(gm.mac_per_channel)[None, :]
     noisy = scores(audio.clean, audio.noisy) if audio.clean is not None else {}
     enhanced = scores(audio.clean, board.enhanced) if audio.clean is not None else {}
-    return Measured(audio.id, board.stage_counts.astype(np.int64), kept, gm.macs_open - pruned.sum(axis=1),
-                    noisy, enhanced)  # fmt: skip
+    return Measured(audio.id, board.stage_counts.astype(np.int64), kept, macs_of(gm, kept), noisy, enhanced)
 
 
 def summary(rows: list[Measured], gm: GatedModel, clock_hz: float, hop_s: float, counter: str) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from hil.dsp.spec import FSENET, ChainSpec
-from hil.dyncp.gated import GatedModel, run_frames
+from hil.step.gated import GatedModel, run_frames
 from hil.metrics import METRICS, scores
 from hil.sim import Simulator
 

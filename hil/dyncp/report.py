@@ -12,7 +12,7 @@ import numpy as np
 
 from hil.compile.compiler import compile_tflite
 from hil.dsp.identity import chain_of
-from hil.dyncp.gated import gated_model
+from hil.step.gated import gated_model
 from hil.dyncp.measure import Measured, measure_utterance, summary
 from hil.errors import ConfigError
 from hil.metrics import METRICS

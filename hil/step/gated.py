@@ -1,5 +1,6 @@
-"""A gated model's blocks as its int8 TFLite names them, and a run of it frame by frame: masks, gates per
-block and the MACs each frame executed (the blocks' counted from their gates, every other op's in full)."""
+"""A gated model (DynCP's HIL_GATED_CONV blocks) as its int8 TFLite names them, and a run of it frame by
+frame: masks, gates per block and the MACs each frame executed (the blocks' counted from their gates, every
+other op's in full); the gates of each hop of a stream, read from the host mirror (bit-exact with a board)."""
 
 from __future__ import annotations
 
@@ -74,5 +75,43 @@ def run_frames(model: GatedModel, feats: np.ndarray, sim: Simulator | None = Non
     masks = dequantize(outs[model.mask], mspec.scale, mspec.zero_point, np.float64).reshape(len(feats), -1)
     gates = [outs[i].reshape(len(feats), -1).astype(bool) for i in model.gates]
     kept = np.stack([gt.sum(axis=1) for gt in gates], axis=1)
-    pruned = (np.asarray(model.mids)[None, :] - kept) * np.asarray(model.mac_per_channel)[None, :]
-    return GatedRun(masks, kept, gates, model.macs_open - pruned.sum(axis=1))
+    return GatedRun(masks, kept, gates, macs_of(model, kept))
+
+
+def mirror_gates(model, gm: GatedModel, pcm: np.ndarray) -> np.ndarray:
+    """(hops, blocks) channels kept per hop of the stream of int16 pcm, from the host mirror (hil.dsp.chain
+    with the simulator: the board's arithmetic); model: a hil.step.chain.StreamModel of gm's TFLite."""
+    from hil.dsp.chain import ChainStream
+    from hil.step.chain import stream_hops_of
+
+    mirror = ChainStream(model.compiled, model.config)
+    kept = []
+    for hop in stream_hops_of(pcm, model.chain):
+        mirror.step(hop)
+        kept.append([int(mirror.last_outputs[i].astype(bool).sum()) for i in gm.gates])
+    return np.array(kept, np.int64)
+
+
+def macs_of(gm: GatedModel, kept: np.ndarray) -> np.ndarray:
+    """MACs executed per frame with kept (frames, blocks) channels."""
+    pruned = (np.asarray(gm.mids)[None, :] - kept) * np.asarray(gm.mac_per_channel)[None, :]
+    return gm.macs_open - pruned.sum(axis=1)
+
+
+def is_gated(tflite: bytes) -> bool:
+    return any(op.name == options.CUSTOM_CODE for op in read_tflite(tflite).ops)
+
+
+def usage_summary(gm: GatedModel, kept: list[np.ndarray]) -> dict:
+    """Per-frame figures of a gated model over streamed utterances (kept: (hops, blocks) per utterance):
+    channels kept per block and in all, MACs executed per frame (counted from the gates), on average."""
+    k = np.concatenate(kept)
+    macs = macs_of(gm, k)
+    return {"blocks": gm.blocks, "channels_per_block": list(gm.mids),
+            "kept_per_block_mean": [round(float(v), 2) for v in k.mean(axis=0)],
+            "usage_mean": round(float(k.sum(axis=1).mean() / sum(gm.mids)), 4),
+            "usage_min": round(float(k.sum(axis=1).min() / sum(gm.mids)), 4),
+            "usage_max": round(float(k.sum(axis=1).max() / sum(gm.mids)), 4),
+            "macs_per_frame_mean": round(float(macs.mean()), 1), "macs_all_open": gm.macs_open,
+            "kept_per_frame_first_utterance": kept[0].sum(axis=1).tolist(),
+            "gates_from": "host mirror (hil.dsp.chain + hil.sim), bit-exact with the board's stream"}  # fmt: skip
