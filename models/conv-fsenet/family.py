@@ -145,7 +145,7 @@ def default_data_dir() -> Path:
 
 
 def held_out(seq, tflite: bytes, root: Path, limit: int = EVAL_UTTERANCES) -> dict:
-    from hil.dyncp.gated import gated_model
+    from hil.step.gated import gated_model
     from hil.dyncp.quality import evaluate
     from hil.tasks.se_eval import read_pairs
 
