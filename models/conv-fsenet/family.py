@@ -22,7 +22,9 @@ SEQ, N_CALIB, EVAL_UTTERANCES = 100, 256, 50  # 50: as nsnet2-small, the same te
 DATA = {"utterances": 1000, "seed": 0, "snr_db": [-5.0, 20.0], "noises": "all", "sequence_frames": SEQ}
 ARCH = {"bins": 257, "channels": 64, "mid": 128, "gate_dim": 8, "kernel": 3, "dilations": [1, 2, 4, 8, 1, 2, 4]}
 TRAIN = {"epochs": 20, "batch": 32, "learning_rate": 0.002, "loss": "mse", "target": "ideal_ratio_mask",
-         "usage_weight": 4.0}  # fmt: skip
+         "settle_epochs": 10, "settle_learning_rate": 0.0005, "usage_weight": 4.0}  # fmt: skip
+# a gated member starts from the static member's trained weights (conv-fsenet) and learns its gates
+FINETUNE = {"from": "conv-fsenet", "epochs": 15, "learning_rate": 0.001}
 
 
 def net():
@@ -64,6 +66,26 @@ def fold_standardisation(model, mean, std) -> None:
     front.set_weights([kernel / std[:, None], bias - (mean / std) @ kernel])
 
 
+def warm_start(model, mean, std) -> None:
+    """The static member's trained weights into a gated model (every layer but the gates), its front-end
+    unfolded back to standardised input (fold_standardisation undone: W = W' std, b = b' + mean W')."""
+    import keras
+
+    from hil.errors import ConfigError
+    from hil.zoo import zoo_dir
+
+    path = zoo_dir() / FINETUNE["from"] / "model.keras"
+    if not path.is_file():
+        raise ConfigError(f"a gated member starts from {FINETUNE['from']}: wanted {path}, got none "
+                          f"(train it first: hil train {FINETUNE['from']})")  # fmt: skip
+    static = keras.models.load_model(path, compile=False)
+    for layer in model.layers:
+        if layer.get_weights() and not layer.name.endswith("_gate"):
+            layer.set_weights(static.get_layer(layer.name).get_weights())
+    kernel, bias = static.get_layer("front").get_weights()
+    model.get_layer("front").set_weights([kernel * std[:, None], bias + mean @ kernel])
+
+
 def train_float(seed: int, root: Path, epochs: int, target: float | None, name: str):
     """(sequence model taking raw features, training sequences, facts)."""
     import keras
@@ -80,11 +102,17 @@ def train_float(seed: int, root: Path, epochs: int, target: float | None, name: 
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-3
     xs, ys = sequences(x), sequences(y)
     model = net().sequence_model(ARCH, target, TRAIN["usage_weight"], name)
-    model.compile(optimizer=keras.optimizers.Adam(TRAIN["learning_rate"]), loss=TRAIN["loss"])
+    phases = [(epochs, TRAIN["learning_rate"]), (TRAIN["settle_epochs"], TRAIN["settle_learning_rate"])]
+    if target is not None:
+        warm_start(model, mean, std)
+        phases = [(epochs if epochs != TRAIN["epochs"] else FINETUNE["epochs"], FINETUNE["learning_rate"])]
     t1 = time.perf_counter()
-    model.fit((xs - mean) / std, ys, batch_size=TRAIN["batch"], epochs=epochs, shuffle=True, verbose=0)
+    for n, lr in phases:
+        model.compile(optimizer=keras.optimizers.Adam(lr), loss=TRAIN["loss"])
+        model.fit((xs - mean) / std, ys, batch_size=TRAIN["batch"], epochs=n, shuffle=True, verbose=0)
     fold_standardisation(model, mean, std)
-    facts = {"train_frames": int(len(x)), "train_sequences": int(len(xs)), "epochs": epochs,
+    facts = {"train_frames": int(len(x)), "train_sequences": int(len(xs)), "epochs": sum(n for n, _ in phases),
+             "phases": [{"epochs": n, "learning_rate": lr} for n, lr in phases],
              "fit_seconds": round(time.perf_counter() - t1, 1), "data_seconds": round(t1 - t0, 1)}  # fmt: skip
     return model, xs, facts
 
@@ -178,7 +206,8 @@ def run(name: str, target, seed: int = 0, data=None, epochs: int | None = None, 
     card = {"name": name, "seed": seed, "target_usage": 1.0 if target is None else target,
             "chain": FSENET.to_dict(), "architecture": ARCH,
             "data": DATA | {"dir": "default corpus" if data is None else str(data), **facts},
-            "training": TRAIN | {"epochs": facts["epochs"]},
+            "training": TRAIN | {"epochs": facts["epochs"], "phases": facts.pop("phases")}
+                        | ({"finetune": FINETUNE} if target is not None else {}),
             "exported_as": "single step (net.step_model) -> int8 (hil.convert) -> HIL_GATED_CONV blocks "
                            "(hil.convert.gconv_surgery): model.tflite",
             "int8": {"tflite_bytes": len(tflite), "model_bytes": compiled.model_bytes,
