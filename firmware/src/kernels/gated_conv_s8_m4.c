@@ -67,33 +67,16 @@ static int32_t gate_head(const hil_gated_conv_t *k, int8_t *gates, const hil_gc_
     return n;
 }
 
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-/* (a.lo, b.lo): PKHBT */
+/* (a.lo, b.lo) and (a.hi, b.hi) as (low, high) halfwords: PKHBT, PKHTB. */
 static inline int32_t pack_lo(int32_t a, int32_t b)
 {
-    int32_t r;
-    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
-    return r;
-}
-
-/* (a.hi, b.hi): PKHTB */
-static inline int32_t pack_hi(int32_t a, int32_t b)
-{
-    int32_t r;
-    __asm__("pkhtb %0, %2, %1, asr #16" : "=r"(r) : "r"(a), "r"(b));
-    return r;
-}
-#else
-static inline int32_t pack_lo(int32_t a, int32_t b)
-{
-    return (int32_t)(((uint32_t)a & 0xFFFFu) | ((uint32_t)b << 16));
+    return hil_pkhbt(a, b);
 }
 
 static inline int32_t pack_hi(int32_t a, int32_t b)
 {
-    return (int32_t)(((uint32_t)a >> 16) | ((uint32_t)b & 0xFFFF0000u));
+    return hil_pkhtb(b, a);
 }
-#endif
 
 /* Four outputs' accumulators plus one pair of channels' weights (words a, b at four outputs) times vv. */
 #define HIL_GC_PAIR(a, b, vv, r0, r1, r2, r3)                                                               \
