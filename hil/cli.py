@@ -13,6 +13,7 @@ from hil.audio.cli import add_data_parser
 from hil.bench.cli import add_bench_parser
 from hil.compile.cli import add_compile_parser
 from hil.convert.cli import add_convert_parser
+from hil.dyncp.cli import add_dyncp_parser
 from hil.errors import HilError
 from hil.farm.cli import add_farm_parser
 from hil.nightly.cli import add_nightly_parser
@@ -30,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_board_parsers(sub)
     for add in (add_convert_parser, add_data_parser, add_search_parser, add_profile_parser, add_train_parser,
                 add_compile_parser, add_run_parser, add_bench_parser, add_farm_parser,
-                add_nightly_parser):  # fmt: skip
+                add_nightly_parser, add_dyncp_parser):  # fmt: skip
         add(sub)
     return parser
 

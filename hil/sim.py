@@ -63,6 +63,10 @@ class Simulator:
         if _loaded[0] != id(self):
             self._load()
 
+    def restart(self) -> None:
+        """Load this blob afresh: what its ops keep from run to run (a gated block's history) starts over."""
+        self._load()
+
     def _load(self) -> None:
         load_blob(self.blob)
         _loaded[0] = id(self)

@@ -354,5 +354,5 @@ def test_convert_and_cli_write_the_same_deterministic_flatbuffer(zoo, tmp_path, 
     assert result["ops"] == ["FULLY_CONNECTED"] * 3 + ["SOFTMAX"] and result["activations"] == "int8"
     assert result["size_bytes"] == len(out.read_bytes()) and (tmp_path / "cli.tflite").read_bytes() == out.read_bytes()
     args = parser.parse_args(["convert", "nope", "--calib", calib, "--out", str(tmp_path / "x.tflite")])
-    with pytest.raises(ConfigError, match="wanted one of conv-se-tiny"):
+    with pytest.raises(ConfigError, match="wanted one of conv-fsenet, conv-se-tiny"):
         args.func(args)

@@ -137,6 +137,8 @@ def compile_graph(graph: Graph, fuse: bool = True) -> CompiledModel:
     for at, op in enumerate(graph.ops):  # lifetimes by position: a fused graph's ops keep their node numbers
         spec: OpSpec = encoder_for(op)(op, graph, data)
         ins = [layout.ref(t, at, False) for t in spec.inputs]
+        for k in spec.persistent_inputs:  # alive over every run: nothing else may use its bytes
+            layout.life[ins[k]] = [-1, n_ops]
         if spec.scratch_bytes:
             ins.append(layout.scratch(spec.scratch_bytes, at))
         outs = [layout.ref(t, at, True) for t in spec.outputs]

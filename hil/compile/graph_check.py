@@ -87,7 +87,7 @@ def _check_op(graph: Graph, op: Op, inputs: set[int], written: dict[int, int]) -
     check_form(op)
     for i in op.inputs:
         t = graph.tensor(i)
-        if t is not None and not t.is_const and i not in written and i not in inputs:
+        if t is not None and not t.is_const and not t.variable and i not in written and i not in inputs:
             raise ModelError(f"{graph.source}: {op.where()} reads tensor {i} ({t.name!r}), which no earlier node "
                              "writes and which is not a model input")  # fmt: skip
     for i in op.outputs:

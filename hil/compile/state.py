@@ -44,6 +44,7 @@ STATE_BYTES: dict[int, tuple[int, int]] = {
     OpCode.RESIZE_NEAREST_NEIGHBOR: (24, 0),
     OpCode.REDUCE_MAX: (24, 0),
     OpCode.GRU_STEP_S8: (280, 0),
+    OpCode.GATED_CONV: (204, 0),
 }
 
 

@@ -34,6 +34,7 @@ class Tensor:
     zero_point: np.ndarray  # int64
     quantized_dimension: int
     data: Optional[np.ndarray]  # constant contents, else None
+    variable: bool = False  # a TFLite variable tensor: kept from one run to the next (an op's history)
 
     @property
     def is_const(self) -> bool:
@@ -122,7 +123,8 @@ def _tensor(label: str, i: int, t, buffers: list) -> Tensor:
     scale = np.asarray(q.scale if q is not None and q.scale is not None else [], dtype=np.float32)
     zp = np.asarray(q.zeroPoint if q is not None and q.zeroPoint is not None else [], dtype=np.int64)
     qdim = int(q.quantizedDimension) if q is not None else 0
-    return Tensor(i, name, dtype, shape, scale, zp, qdim, _constant(where, t, buffers, dtype, shape))
+    data = _constant(where, t, buffers, dtype, shape)
+    return Tensor(i, name, dtype, shape, scale, zp, qdim, data, bool(t.isVariable) and data is None)
 
 
 def _op(label: str, i: int, o, codes: list) -> Op:

@@ -98,14 +98,14 @@ def _set_quant(tensor, scale: float) -> None:
     tensor.quantization = q
 
 
-def _custom_opcode(model) -> int:
+def _custom_opcode(model, custom: str = options.CUSTOM_CODE) -> int:
+    """The index of the CUSTOM operator code `custom` in the model, added when missing."""
     for i, code in enumerate(model.operatorCodes):
-        if code.builtinCode == schema.BuiltinOperator.CUSTOM and code.customCode in (options.CUSTOM_CODE,
-                                                                                    options.CUSTOM_CODE.encode()):
+        if code.builtinCode == schema.BuiltinOperator.CUSTOM and code.customCode in (custom, custom.encode()):
             return i
     code = schema.OperatorCodeT()
     code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.CUSTOM
-    code.customCode, code.version = options.CUSTOM_CODE, 1
+    code.customCode, code.version = custom, 1
     model.operatorCodes.append(code)
     return len(model.operatorCodes) - 1
 

@@ -80,14 +80,17 @@ class ChainStream:
         self.begin()
 
     def begin(self) -> None:
-        """Zero the history and the tail; every state at its input's zero point (as STREAM_BEGIN)."""
+        """Zero the history and the tail; every state at its input's zero point; the model's own histories
+        (gated blocks) afresh (as STREAM_BEGIN)."""
         chain = self.config.chain
+        self.sim.restart()
         self.prev = np.zeros(chain.latency, np.int16)
         self.tail = np.zeros(chain.latency, F)
         self.states = {k.state_in: np.full(self.model.inputs[k.state_in].shape, k.zp_in, np.int8)
                        for k in self.config.links}  # fmt: skip
         self.last_features = np.zeros(chain.bins, np.int8)  # the quantized model input of the last hop
         self.last_mask = np.zeros(chain.bins, F)  # the dequantized mask of the last hop
+        self.last_outputs: list[np.ndarray] = []  # every model output of the last hop (a gated model's gates)
 
     def _model(self, q: np.ndarray) -> list[np.ndarray]:
         cfg, specs = self.config, self.model.inputs
@@ -95,6 +98,7 @@ class ChainStream:
         outs = self.sim.run(*[x[None] for x in inputs], reference=cfg.reference)
         for link in cfg.links:
             self.states[link.state_in] = requantize_state(outs[link.state_out][0], link)
+        self.last_outputs = outs
         return outs
 
     def step(self, hop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

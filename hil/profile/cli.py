@@ -41,10 +41,11 @@ def _outputs(args, name: str, board) -> Path:
     return out_dir
 
 
-def _run(args, board, model, audio, out_dir, console):
+def _run(args, board, model, audio, out_dir, console, gated=None, kept=None):
     from rich.progress import Progress
 
     from hil.step.chain import stream_utterance
+    from hil.step.gated import mirror_gates
     from hil.profile.speech import profile_audio
     from hil.shell import board_session
 
@@ -54,6 +55,8 @@ def _run(args, board, model, audio, out_dir, console):
 
         def stream(pcm):
             r = stream_utterance(session, model, pcm)
+            if gated is not None:  # a DynCP model: its channels kept per hop, from the bit-exact mirror
+                kept.append(mirror_gates(model, gated, pcm))
             if args.compare_host:  # the host mirror: the same float32 and integer steps in numpy
                 host = stream_utterance("mirror", model, pcm)
                 agreement.append(int(np.max(np.abs(host.enhanced.astype(np.int32) - r.enhanced))))
@@ -71,6 +74,7 @@ def cmd_profile(args) -> None:
     from hil.profile.models import resolve_tflite
     from hil.profile.speech import aggregate
     from hil.profile.speech_report import plot, summary_table, utterance_table
+    from hil.step.gated import gated_model, is_gated, usage_summary
     from hil.targets.limits import check_fits, model_limits
 
     board = get_board(args.board)
@@ -80,12 +84,15 @@ def cmd_profile(args) -> None:
     model = StreamModel.from_tflite(tflite, name=name)  # on the chain the model names (hil.dsp.identity)
     fits = check_fits(model.compiled.model_bytes, model.compiled.arena_bytes, model_limits(board))
     console = Console(stderr=True)
-    utts, counter, agreement = _run(args, board, model, audio, out_dir, console)
+    gated, kept = (gated_model(tflite, name) if is_gated(tflite) else None), []
+    utts, counter, agreement = _run(args, board, model, audio, out_dir, console, gated, kept)
     report = {"model": name, "board": board.name, "audio": str(args.audio), "split": args.split,
               "chain": model.chain.to_dict(), "model_bytes": model.compiled.model_bytes,
               "arena_bytes": model.compiled.arena_bytes, **aggregate(utts, board, counter, model.chain.hop),
               "fits": fits,
               "per_utterance": [u.row() for u in utts], "enhanced_dir": str(out_dir / "enhanced")}  # fmt: skip
+    if gated is not None:
+        report["dyncp"] = usage_summary(gated, kept)
     if args.compare_host:
         report["host_agreement"] = {"max_abs_diff_lsb": max(agreement), "per_utterance": agreement,
                                     "note": "board output against the host mirror (hil.dsp.chain + simulator)"}  # fmt: skip

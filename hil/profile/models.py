@@ -15,12 +15,14 @@ def cache_dir() -> Path:
 
 
 def zoo_int8(name: str) -> Path:
-    """The int8 TFLite of zoo model `name`, converted with its calibration rows, carrying the chain its card
-    names; cached by their content."""
+    """The int8 TFLite of zoo model `name`: its model.tflite when it ships one (custom ops made at training),
+    else converted with its calibration rows, carrying the chain its card names; cached by their content."""
     from hil.dsp.identity import card_chain
     from hil.zoo import zoo_path
 
     folder = zoo_path(name)
+    if (folder / "model.tflite").is_file():  # shipped int8 with custom ops (a gated model), its chain inside
+        return folder / "model.tflite"
     digest = hashlib.sha256()
     for f in ("model.keras", "calib.npy"):
         digest.update((folder / f).read_bytes())

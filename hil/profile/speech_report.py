@@ -51,6 +51,12 @@ def summary_table(report: dict) -> Table:
     e = cost["energy"]
     if e.get("energy_source"):
         t.add_row("energy per frame", f"{e['energy_per_frame_uj']:.2f} µJ ({e['energy_source']}, {e['counter']})")
+    d = report.get("dyncp")
+    if d:  # a gated model: what its gates left per frame
+        t.add_row("channels kept per block (mean)", " / ".join(f"{v:.1f}" for v in d["kept_per_block_mean"])
+                  + f" of {d['channels_per_block'][0]}")  # fmt: skip
+        t.add_row("usage (mean, min, max)", f"{d['usage_mean']:.1%}, {d['usage_min']:.1%}, {d['usage_max']:.1%}")
+        t.add_row("MACs/frame counted (mean / all open)", f"{d['macs_per_frame_mean']:,.0f} / {d['macs_all_open']:,}")
     t.add_row("model_bytes / arena_bytes", f"{report['model_bytes']:,} / {report['arena_bytes']:,}")
     t.add_row("chain (fft/hop window feature)", ChainSpec(**report["chain"]).label())
     t.add_row("counter", cost["counter"])

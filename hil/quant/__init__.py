@@ -11,11 +11,11 @@ hard_swish.py  TFLM's int8 HARD_SWISH (Prepare and int16 fixed-point kernel) as 
 sigmoid.py  TFLM's int8 LOGISTIC and TANH (gemmlowp fixed point) as 256-entry tables
 """
 
-from hil.quant.fixed import (QRANGE, quantize_multiplier, requantize, round_half_away, round_half_away_int,
-                             rounding_divide, saturate, wrap32)  # fmt: skip
+from hil.quant.fixed import (QRANGE, quantize_multiplier, requantize, requantize_channels, round_half_away,
+                             round_half_away_int, rounding_divide, saturate, wrap32)  # fmt: skip
 from hil.quant.tensor import (dequantize, dequantize_for, quantize, quantize_for, requantize_float,
                               requantize_int, requantize_state)  # fmt: skip
 
-__all__ = ["QRANGE", "quantize_multiplier", "requantize", "round_half_away", "round_half_away_int",
-           "rounding_divide", "saturate", "wrap32", "dequantize", "dequantize_for", "quantize", "quantize_for",
-           "requantize_float", "requantize_int", "requantize_state"]
+__all__ = ["QRANGE", "quantize_multiplier", "requantize", "requantize_channels", "round_half_away",
+           "round_half_away_int", "rounding_divide", "saturate", "wrap32", "dequantize", "dequantize_for", "quantize",
+           "quantize_for", "requantize_float", "requantize_int", "requantize_state"]

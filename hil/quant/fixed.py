@@ -67,6 +67,13 @@ def requantize(x: np.ndarray, multiplier: int, shift: int) -> np.ndarray:
     return rounding_divide(high_mul(wrap32(np.asarray(x, np.int64) << left), multiplier), right)
 
 
+def requantize_channels(x: np.ndarray, multiplier: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """requantize with a (multiplier, shift) per element of the last axis (per-channel rescales)."""
+    shift = np.asarray(shift, np.int64)
+    left, right = np.maximum(shift, 0), np.maximum(-shift, 0)
+    return rounding_divide(high_mul(wrap32(np.asarray(x, np.int64) << left), np.asarray(multiplier, np.int64)), right)
+
+
 def saturate(v: np.ndarray, bits: int) -> np.ndarray:
     """Clamp to the signed range of `bits` bits."""
     return np.clip(v, -(1 << (bits - 1)), (1 << (bits - 1)) - 1)

@@ -117,6 +117,8 @@ def _print_table(summary: dict, front: list[dict], metric: str, budget: int, out
                   f"({best['size_bytes']:,} B, {summary['size_reduction_vs_int8']:.1%} smaller than int8)")  # fmt: skip
     elif "note" in summary:
         out.print(summary["note"])
+    if run.get("cycles_measured"):
+        out.print(f"cycles and energy: {run['cycles_measured']}")
     out.print(f"{run['evaluated_now']} evaluations ({run['answered_from_store']} answered from the store) in "
               f"{run['wall_s']:.1f} s on {len(run['boards'])} board(s): {run['evaluations_per_minute_per_board']} "
               f"per minute per board, parallel speed-up {run['parallel_speedup']}x; results in {out_dir}")  # fmt: skip

@@ -4,7 +4,9 @@
 compiles the result; its size is the compiled blob's. `accuracy` runs the task's validation split
 through the simulator (the board's C runtime, bit-exact with the board), step by step with the
 state fed back, and scores it with the task's metric. `cycles` uploads the blob over an open session
-(no reflash) and takes the mean counter ticks of a few steps of real validation inputs.
+(no reflash) and takes the mean counter ticks of a few steps of real validation inputs, or, for a model
+whose cost depends on its input (DYNAMIC_COST_OPS: DynCP's gated blocks), of every step of the validation
+split (`cycle_rows`); `cost_note` says which, and the search's summary carries it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,21 @@ from hil.step.roles import step_io
 
 
 CALIB_SEQUENCES = 64  # float sequences from the train split that set the activation ranges
-CYCLE_STEPS = 4  # steps timed on the board per candidate
+CYCLE_STEPS = 4  # steps timed on the board per candidate whose cost does not depend on its input
+DYNAMIC_COST_OPS = ("HIL_GATED_CONV",)  # ops whose work depends on their input (the kept channels)
+
+
+def cycle_rows(compiled, x_val_q: np.ndarray) -> tuple[np.ndarray, str]:
+    """(the feature rows to time on the board, what their mean stands for): a few steps of the first
+    validation sequence, or every step of every sequence (back to back) when the model's cost depends on
+    its input."""
+    dynamic = sorted({o["op"] for o in compiled.ops} & set(DYNAMIC_COST_OPS))
+    if not dynamic:
+        rows = x_val_q[0][:CYCLE_STEPS]
+        return rows, f"mean of {len(rows)} steps on the board (the model's cost does not depend on its input)"
+    rows = x_val_q.reshape(-1, *x_val_q.shape[2:])
+    return rows, (f"mean over all {len(rows)} validation steps on the board (the model's cost depends on its "
+                  f"input: {', '.join(dynamic)})")  # fmt: skip
 
 
 @dataclass
@@ -72,6 +88,7 @@ class MpGruProblem:
             self.x_val, self.y_val = self.x_val[:val_limit], self.y_val[:val_limit]
         # every candidate keeps the int8 model's feature input (the surgery only replaces GRU cells)
         self.x_val_q = quantize_for(self.x_val, self.roles.features)
+        self.cost_note: str | None = None  # what the cycles objective's mean stands for (cycle_rows)
         self._sim_lock = threading.Lock()  # the simulator library holds one model at a time
         self._build_lock = threading.Lock()
 
@@ -93,9 +110,9 @@ class MpGruProblem:
     def cycles(self, session, cand: Candidate) -> float:
         cm, r = cand.compiled, cand.roles
         ensure_model(session, cm.blob)
-        x_q = self.x_val_q[0]
+        x_q, self.cost_note = cycle_rows(cm, self.x_val_q)
         ticks = []
-        for t in range(min(CYCLE_STEPS, x_q.shape[0])):
+        for t in range(x_q.shape[0]):
             parts = [x_q[t].tobytes() if i == r.features.position else np.zeros(cm.inputs[i].nbytes, np.uint8).tobytes()
                      for i in range(len(cm.inputs))]  # fmt: skip
             c, _ = session.invoke(b"".join(parts), reply_bytes=sum(o.nbytes for o in cm.outputs))

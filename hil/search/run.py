@@ -71,6 +71,7 @@ def run_search(problem: Problem, boards: list[Board], settings: Settings, out: P
             nsga2(settings, runner.evaluate, on_generation)
         run = _run_figures(runner, slots, time.perf_counter() - t0, resumed=resumed, stored_before=stored_before,
                            cached=counts["cached"], history=history)  # fmt: skip
+        run["cycles_measured"] = getattr(problem, "cost_note", None)  # a few steps or all validation (if said)
         return write_results(out, store.all(), settings.objectives, settings.genome_length, metric, operators,
                              title=f"{identity.get('task', '')} · budget {settings.budget_bytes:,} B",
                              run=run, budget_bytes=settings.budget_bytes)  # fmt: skip

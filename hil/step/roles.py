@@ -11,7 +11,7 @@ then by tensor names, then by the op that writes each output (new states come fr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hil.compile.model_info import ModelInfo, TensorInfo, model_info
 from hil.errors import ConfigError
@@ -107,8 +107,12 @@ def step_io(interpreter_or_tflite_bytes) -> StepIO:
     By signature names first (inputs 'features', 'state' or 'state_<i>'; outputs 'mask', 'state_out' or
     'state_out_<i>', or 'output_<k>' in the Keras order [mask, new states...] that gru_step_model
     builds), then by tensor names, then by the op that writes each output (new states come from ADD).
-    A model of one input and one output is stateless: features and mask, N = 0."""
+    A model of one input and one output is stateless: features and mask, N = 0. Outputs named by signature
+    'gates_<k>' (a gated block's per-frame channel gates: hil.dyncp) are reports, not roles: left out here."""
     info = _info_of(interpreter_or_tflite_bytes)
+    side = {pos for name, pos in info.signature_outputs.items() if re.fullmatch(r"gates_\d+", name)}
+    if side:
+        info = replace(info, outputs=[t for t in info.outputs if t.position not in side])
     n = len(info.inputs) - 1
     if n < 0 or len(info.outputs) != n + 1:
         raise ConfigError(

@@ -79,6 +79,7 @@ typedef enum {
     HIL_OP_RESIZE_NEAREST_NEIGHBOR = 38,
     HIL_OP_REDUCE_MAX = 39,
     HIL_OP_GRU_STEP_S8 = 40, /* a GRU cell's ops fused by the compiler (hil/compile/fuse.py) */
+    HIL_OP_GATED_CONV = 41,  /* the custom DynCP gated residual block (hil/gconv) */
     HIL_OP_CODE_COUNT = 64
 } hil_opcode_t;
 

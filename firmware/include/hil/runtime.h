@@ -22,6 +22,11 @@ hil_status_t hil_runtime_load(const uint8_t *blob, size_t size, uint8_t *arena, 
 hil_status_t hil_runtime_load_image(const uint8_t *blob, size_t size, uint32_t crc, uint8_t *arena, size_t arena_size,
                                     uint32_t *crc_seen);
 
+/* Bring the current model back to its state after load: every op prepared
+ * again, so ops that keep something from run to run (a history) start from
+ * zeros. HIL_ERR_NO_MODEL without a model. */
+hil_status_t hil_runtime_restart(void);
+
 /* Forget the current model (a new upload has begun). */
 void hil_runtime_unload(void);
 

@@ -70,7 +70,8 @@ typedef struct {
 } hil_stream_config_t;
 
 /* Check cfg against the loaded model and start a stream: zero input history,
- * overlap-add tail and every state (at its zero point). On HIL_ERR_BAD_ARG
+ * overlap-add tail, every state (at its zero point) and every op's own
+ * history (hil_runtime_restart). On HIL_ERR_BAD_ARG
  * *reason says which check failed; HIL_ERR_NO_MODEL without a model. Any
  * call ends the previous stream, refused or not. */
 hil_status_t hil_stream_begin(const hil_stream_config_t *cfg, hil_stream_reason_t *reason);

@@ -102,6 +102,10 @@ hil_status_t hil_stream_begin(const hil_stream_config_t *cfg, hil_stream_reason_
     if ((*reason = check(cfg)) != HIL_STREAM_OK) {
         return HIL_ERR_BAD_ARG;
     }
+    hil_status_t st = hil_runtime_restart(); /* ops with a history start it afresh */
+    if (st != HIL_OK) {
+        return st;
+    }
     s.cfg = *cfg;
     memset(s.prev, 0, sizeof(s.prev));
     memset(s.tail, 0, sizeof(s.tail));

@@ -206,6 +206,26 @@ hil_status_t hil_runtime_load(const uint8_t *blob, size_t size, uint8_t *arena, 
     return HIL_OK;
 }
 
+hil_status_t hil_runtime_restart(void)
+{
+    if (!loaded) {
+        return HIL_ERR_NO_MODEL;
+    }
+    for (uint32_t i = 0; i < model.header->n_ops; i++) {
+        const hil_op_t *op = &model.ops[i];
+        const hil_op_impl_t *impl = hil_op_find(op->code); /* found at load */
+        const size_t bytes = align8(impl->state_bytes + (size_t)impl->state_bytes_per_io * (op->n_inputs + op->n_outputs));
+        hil_op_state_t *s = (hil_op_state_t *)(uintptr_t)states[i];
+        memset(s, 0, bytes);
+        hil_status_t st = impl->prepare(&model, op, s); /* passed at load: the same blob passes again */
+        if (st != HIL_OK) {
+            loaded = 0;
+            return st;
+        }
+    }
+    return HIL_OK;
+}
+
 void hil_runtime_unload(void)
 {
     loaded = 0;

@@ -55,6 +55,7 @@ class OpCode:
     RESIZE_NEAREST_NEIGHBOR = 38
     REDUCE_MAX = 39
     GRU_STEP_S8 = 40  # a GRU cell's ops fused by the compiler (hil.compile.fuse)
+    GATED_CONV = 41  # the HIL_GATED_CONV custom op (hil/gconv)
 
 
 @dataclass
@@ -67,6 +68,7 @@ class OpSpec:
     scratch_bytes: int = 0  # a scratch tensor is planned and appended to the inputs
     alias_output: bool = False  # output shares input 0's memory (reshape-like ops)
     extra_tensors: list = field(default_factory=list)
+    persistent_inputs: tuple[int, ...] = ()  # positions of inputs kept across runs: never shared in the arena
 
 
 class DataWriter:

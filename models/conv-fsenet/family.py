@@ -1,0 +1,245 @@
+"""The Conv-FSENet / DynCP family's training, export and scoring (shared by the four zoo recipes).
+
+Data: the offline espeak-ng corpus (hil.audio.corpus, default 1,000 utterances, seed 0), Conv-FSENet's
+chain (hil.dsp.spec.FSENET: 512/256 Hann, power-law |X|^0.3, 257 bins), the ideal ratio mask as target
+(MSE) plus each gate's usage loss. Features are standardised per bin while training and folded into the
+front-end afterwards. Export: the single-step model (net.step_model) converted to int8 by hil.convert
+with calibration rows from the trained model, then hil.convert.gconv_surgery (one HIL_GATED_CONV per
+block, the gate heads quantised from the trained ones). Scored on the test split: PESQ-wb, STOI, SI-SDR
+for the float sequence model and for the int8 model run frame by frame in the board's C runtime (hil.sim),
+with the gates' per-frame usage and the MACs they leave."""
+
+from __future__ import annotations
+
+import importlib.util
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).parent
+SEQ, N_CALIB, EVAL_UTTERANCES = 100, 256, 50  # 50: as nsnet2-small, the same test utterances
+DATA = {"utterances": 1000, "seed": 0, "snr_db": [-5.0, 20.0], "noises": "all", "sequence_frames": SEQ}
+ARCH = {"bins": 257, "channels": 64, "mid": 128, "gate_dim": 8, "kernel": 3, "dilations": [1, 2, 4, 8, 1, 2, 4]}
+TRAIN = {"epochs": 20, "batch": 32, "learning_rate": 0.002, "loss": "mse", "target": "ideal_ratio_mask",
+         "settle_epochs": 10, "settle_learning_rate": 0.0005, "usage_weight": 4.0}  # fmt: skip
+# a gated member starts from the static member's trained weights (conv-fsenet) and learns its gates
+FINETUNE = {"from": "conv-fsenet", "epochs": 15, "learning_rate": 0.001}
+
+
+def net():
+    spec = importlib.util.spec_from_file_location("hil_zoo_conv_fsenet_net", HERE / "net.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def check_target(target) -> float | None:
+    from hil.errors import ConfigError
+
+    if target is None or (isinstance(target, (int, float)) and 0 < target <= 1):
+        return None if target in (None, 1, 1.0) else float(target)
+    raise ConfigError(f"DynCP target usage: wanted a ratio in (0, 1], got {target!r}")
+
+
+def load_frames(root, split: str, limit: int | None = None):
+    """Features and ideal ratio masks of a split, utterances back to back: (N, 257) each."""
+    from hil.audio.corpus import load_split, read_wav
+    from hil.dsp.spec import FSENET
+
+    xs, ys = [], []
+    for pair in load_split(root, split)[:limit]:
+        noisy, clean = read_wav(pair.noisy_path)[0], read_wav(pair.clean_path)[0]
+        xs.append(FSENET.features(noisy))
+        ys.append(FSENET.ideal_ratio_mask(clean, noisy))
+    return np.concatenate(xs).astype(np.float32), np.concatenate(ys)
+
+
+def sequences(x: np.ndarray, steps: int = SEQ) -> np.ndarray:
+    n = len(x) // steps
+    return x[: n * steps].reshape(n, steps, x.shape[-1])
+
+
+def fold_standardisation(model, mean, std) -> None:
+    front = model.get_layer("front")
+    kernel, bias = front.get_weights()
+    front.set_weights([kernel / std[:, None], bias - (mean / std) @ kernel])
+
+
+def warm_start(model, mean, std) -> None:
+    """The static member's trained weights into a gated model (every layer but the gates), its front-end
+    unfolded back to standardised input (fold_standardisation undone: W = W' std, b = b' + mean W')."""
+    import keras
+
+    from hil.errors import ConfigError
+    from hil.zoo import zoo_dir
+
+    path = zoo_dir() / FINETUNE["from"] / "model.keras"
+    if not path.is_file():
+        raise ConfigError(f"a gated member starts from {FINETUNE['from']}: wanted {path}, got none "
+                          f"(train it first: hil train {FINETUNE['from']})")  # fmt: skip
+    static = keras.models.load_model(path, compile=False)
+    for layer in model.layers:
+        if layer.get_weights() and not layer.name.endswith("_gate"):
+            layer.set_weights(static.get_layer(layer.name).get_weights())
+    kernel, bias = static.get_layer("front").get_weights()
+    model.get_layer("front").set_weights([kernel * std[:, None], bias + mean @ kernel])
+
+
+def train_float(seed: int, root: Path, epochs: int, target: float | None, name: str):
+    """(sequence model taking raw features, training sequences, facts)."""
+    import keras
+
+    import tensorflow as tf
+
+    from hil.zoo import deterministic
+
+    tf.config.threading.set_intra_op_parallelism_threads(2)  # the lab's machines share 2 cores
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    deterministic(seed)
+    t0 = time.perf_counter()
+    x, y = load_frames(root, "train")
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-3
+    xs, ys = sequences(x), sequences(y)
+    model = net().sequence_model(ARCH, target, TRAIN["usage_weight"], name)
+    phases = [(epochs, TRAIN["learning_rate"]), (TRAIN["settle_epochs"], TRAIN["settle_learning_rate"])]
+    if target is not None:
+        warm_start(model, mean, std)
+        phases = [(epochs if epochs != TRAIN["epochs"] else FINETUNE["epochs"], FINETUNE["learning_rate"])]
+    t1 = time.perf_counter()
+    for n, lr in phases:
+        model.compile(optimizer=keras.optimizers.Adam(lr), loss=TRAIN["loss"])
+        model.fit((xs - mean) / std, ys, batch_size=TRAIN["batch"], epochs=n, shuffle=True, verbose=0)
+    fold_standardisation(model, mean, std)
+    facts = {"train_frames": int(len(x)), "train_sequences": int(len(xs)), "epochs": sum(n for n, _ in phases),
+             "phases": [{"epochs": n, "learning_rate": lr} for n, lr in phases],
+             "fit_seconds": round(time.perf_counter() - t1, 1), "data_seconds": round(t1 - t0, 1)}  # fmt: skip
+    return model, xs, facts
+
+
+def block_inputs(seq, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(block inputs, gated u) per block over sequences x, float."""
+    import keras
+
+    n = len(ARCH["dilations"])
+    ins = ["front"] + [f"b{i}_out" for i in range(n - 1)]
+    us = [f"b{i}_u" if any(l.name == f"b{i}_u" for l in seq.layers) else f"b{i}_expand" for i in range(n)]
+    outs = keras.Model(seq.inputs, [seq.get_layer(k).output for k in ins + us])(x)
+    outs = [np.asarray(o) for o in outs]
+    return outs[:n], outs[n:]
+
+
+def calibration(seq, xs: np.ndarray, seed: int):
+    """(converter rows: features and each block's history, the gate heads' largest hidden value per block)."""
+    rng = np.random.default_rng(seed)
+    x = xs[rng.choice(len(xs), min(len(xs), 32), replace=False)]
+    ins, us = block_inputs(seq, x)
+    s, t = rng.integers(0, len(x), N_CALIB), rng.integers(0, x.shape[1], N_CALIB)
+    k, m = ARCH["kernel"], ARCH["mid"]
+    dtype = [("features", np.float32, (ARCH["bins"],))] + [
+        (f"state_{i}", np.float32, ((k - 1) * d, m)) for i, d in enumerate(ARCH["dilations"])]
+    rows = np.zeros(N_CALIB, dtype)
+    rows["features"] = x[s, t]
+    for i, d in enumerate(ARCH["dilations"]):
+        h = (k - 1) * d
+        padded = np.concatenate([np.zeros((len(x), h, m), np.float32), us[i]], axis=1)
+        rows[f"state_{i}"] = np.stack([padded[a, b : b + h] for a, b in zip(s, t)])
+    heads = [net().gate_weights(seq, i) for i in range(len(ARCH["dilations"]))]
+    z_max = [float(np.maximum(ins[i] @ h[0].T + h[1], 0).max()) if h is not None else 1.0
+             for i, h in enumerate(heads)]  # fmt: skip
+    return rows, heads, z_max
+
+
+def export(seq, xs: np.ndarray, seed: int, name: str):
+    """(step model, calibration rows, int8 TFLite with HIL_GATED_CONV blocks, their BlockQs)."""
+    from hil.convert.gconv_surgery import gated_tflite
+    from hil.convert.keras_to_tflite import convert_model
+
+    step = net().step_model(seq, ARCH, name)
+    rows, heads, z_max = calibration(seq, xs, seed + 1)
+    tflite, blocks = gated_tflite(convert_model(step, rows), heads, z_max)
+    return step, rows, tflite, blocks
+
+
+def default_data_dir() -> Path:
+    import os
+
+    from hil.audio.corpus import generate
+
+    cache = Path(os.environ.get("HIL_CACHE", Path.home() / ".cache" / "hil"))
+    out = cache / f"speech-s{DATA['seed']}-n{DATA['utterances']}"
+    generate(out, DATA["utterances"], seed=DATA["seed"], snr=tuple(DATA["snr_db"]), progress=False)
+    return out
+
+
+def held_out(seq, tflite: bytes, root: Path, limit: int = EVAL_UTTERANCES) -> dict:
+    from hil.step.gated import gated_model
+    from hil.dyncp.quality import evaluate
+    from hil.tasks.se_eval import read_pairs
+
+    def float_fn(feats):
+        return np.asarray(seq(feats[None], training=False))[0]
+
+    return evaluate(read_pairs(root, "test", limit), gated_model(tflite), float_fn)
+
+
+def run(name: str, target, seed: int = 0, data=None, epochs: int | None = None, out=None) -> dict:
+    """Train at `target` usage (None or 1: static), export, score; write model.keras (the step model),
+    calib.npy, model.tflite (int8, HIL_GATED_CONV blocks) and card.json into `out`."""
+    import json
+
+    from hil.compile.compiler import compile_tflite
+    from hil.dsp.spec import FSENET
+    from hil.zoo import save_artifacts, zoo_dir
+
+    target = check_target(target)
+    t0 = time.perf_counter()
+    root = Path(data) if data is not None else default_data_dir()
+    seq, xs, facts = train_float(seed, root, epochs or TRAIN["epochs"], target, name)
+    from hil.dsp.identity import with_chain
+
+    step, rows, tflite, _ = export(seq, xs, seed, name)
+    tflite = with_chain(tflite, FSENET)  # the chain the board runs it on
+    quality = held_out(seq, tflite, root)
+    compiled = compile_tflite(tflite)
+    argv = f" --seed {seed}" + (f" --data {data}" if data is not None else "") + (f" --epochs {epochs}" if epochs else "")
+    card = {"name": name, "seed": seed, "target_usage": 1.0 if target is None else target,
+            "chain": FSENET.to_dict(), "architecture": ARCH,
+            "data": DATA | {"dir": "default corpus" if data is None else str(data), **facts},
+            "training": TRAIN | {"epochs": facts["epochs"], "phases": facts.pop("phases")}
+                        | ({"finetune": FINETUNE} if target is not None else {}),
+            "exported_as": "single step (net.step_model) -> int8 (hil.convert) -> HIL_GATED_CONV blocks "
+                           "(hil.convert.gconv_surgery): model.tflite",
+            "int8": {"tflite_bytes": len(tflite), "model_bytes": compiled.model_bytes,
+                     "arena_bytes": compiled.arena_bytes, "macs_per_frame_all_open": compiled.macs},
+            "metrics_held_out": quality | {"int8_engine": "hil.sim (the board's C runtime)", "split": "test"},
+            "train_seconds": round(time.perf_counter() - t0, 1), "train_command": f"hil train {name}{argv}"}  # fmt: skip
+    folder = Path(out) if out is not None else zoo_dir() / name
+    save_artifacts(folder, step, rows, card)
+    (folder / "model.tflite").write_bytes(tflite)
+    return json.loads((folder / "card.json").read_text())
+
+
+def main(name: str, target, doc: str, argv=None) -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--data", type=Path, default=None)
+    ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args(argv)
+    card = run(name, target, args.seed, args.data, args.epochs, args.out)
+    print(f"{name}: {card['metrics_held_out']} in {card['train_seconds']} s")
+
+
+def entry(name: str, target, doc: str):
+    """(run, main) of a family member's recipe: `hil train` calls run, `python recipe.py` main."""
+
+    def run_member(seed: int = 0, data=None, epochs: int | None = None, out=None) -> dict:
+        return run(name, target, seed, data, epochs, out)
+
+    def main_member(argv=None) -> None:
+        main(name, target, doc, argv)
+
+    return run_member, main_member
