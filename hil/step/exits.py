@@ -89,3 +89,29 @@ def int8_exit_mask_fn(tflite: bytes, policy: ExitPolicy, engine: str = "sim"):
         return np.stack([dequantize(m, s.mask_scale, s.mask_zp, np.float64) for m, s in zip(masks, specs)])
 
     return fn
+
+
+def exit_batch(sim: Simulator, io, cfg: ExitConfig, x_q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """exit_loop over a batch of quantized sequences (N, T, F) advanced together in the simulator: (the
+    dequantized masks of the exits taken (N, T, M) float32, the exits taken (N, T) uint8)."""
+    n, steps = x_q.shape[:2]
+    ins, outs = sim.inputs, sim.outputs
+    states = {a.position: np.full((n, *ins[a.position].shape[1:]), ins[a.position].zero_point, ins[a.position].dtype)
+              for a, _ in io.states}  # fmt: skip
+    masks = np.zeros((n, steps, int(np.prod(outs[cfg.exits[-1].output].shape[1:]))), np.float32)
+    taken = np.zeros((n, steps), np.uint8)
+    for t in range(steps):
+        args = [x_q[:, t].reshape(n, *ins[i].shape[1:]) if i == io.features.position else states[i]
+                for i in range(len(ins))]  # fmt: skip
+        res = [r.reshape(n, -1) for r in sim.run(*args)]
+        for row in range(n):
+            k, evaluated = cfg.choose([r[row] for r in res])
+            written, e = cfg.written(evaluated), cfg.exits[k]
+            taken[row, t] = k
+            masks[row, t] = dequantize(res[e.output][row], e.mask_scale, e.mask_zp, np.float32)
+            for a, b in io.states:  # the state rule: a layer the frame skipped holds its state
+                if b.position in written:
+                    states[a.position][row] = requantize_state(res[b.position][row], outs[b.position].scale,
+                                                               outs[b.position].zero_point, a.scale, a.zero_point,
+                                                               a.dtype).reshape(states[a.position][row].shape)  # fmt: skip
+    return masks, taken
