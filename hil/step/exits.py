@@ -111,7 +111,7 @@ def exit_batch(sim: Simulator, io, cfg: ExitConfig, x_q: np.ndarray) -> tuple[np
             masks[row, t] = dequantize(res[e.output][row], e.mask_scale, e.mask_zp, np.float32)
             for a, b in io.states:  # the state rule: a layer the frame skipped holds its state
                 if b.position in written:
-                    states[a.position][row] = requantize_state(res[b.position][row], outs[b.position].scale,
-                                                               outs[b.position].zero_point, a.scale, a.zero_point,
-                                                               a.dtype).reshape(states[a.position][row].shape)  # fmt: skip
+                    o, held = outs[b.position], states[a.position]
+                    new = requantize_state(res[b.position][row], o.scale, o.zero_point, a.scale, a.zero_point, a.dtype)
+                    held[row] = new.reshape(held[row].shape)
     return masks, taken
