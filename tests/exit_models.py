@@ -54,3 +54,23 @@ def exits_tflite(seed: int = 0) -> bytes:
     step = step_model(net, seq)
     feats = spec.features(utterance(seed + 1))
     return convert_model(step, _calibration(step, feats), seed=seed)
+
+
+def exits_graph():
+    """No TensorFlow: features (1, 8) -> FC -> FC -> LOGISTIC = mask, with an early exit LOGISTIC on the first
+    FC's output (outputs [mask, exit_0], named so): the fuzz loader's seed of a blob with exits."""
+    from dataclasses import replace
+
+    from hil.compile.synth import mlp
+    from hil.compile.tflite import Op, Tensor
+
+    g = mlp((8, 4, 4), seed=1)
+    tensors = list(g.tensors)
+    for name in ("exit_0", "mask"):
+        tensors.append(Tensor(len(tensors), name, "int8", (1, 4), np.array([1 / 256], np.float32),
+                              np.array([-128]), 0, None))  # fmt: skip
+    ops = [*g.ops, Op(2, "LOGISTIC", [3], [7]), Op(3, "LOGISTIC", [6], [8])]
+    graph = replace(g, tensors=tensors, ops=ops, outputs=[8, 7], signature_names={8: "mask", 7: "exit_0"})
+    for op in ops[2:]:
+        graph.consumers.setdefault(op.inputs[0], []).append(op.index)
+    return graph
