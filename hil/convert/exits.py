@@ -75,6 +75,16 @@ class ExitNet:
     def grus(self) -> list[Node]:
         return [n for n in self.nodes if n.kind == "gru"]
 
+    def params(self, k: int) -> int:
+        """Weights and biases of the nodes exit k needs (a GRU's: 3 x units x (fan-in + units + 2))."""
+        width = {FEATURES: self.features, **{n.name: n.units for n in self.nodes}}
+        total = 0
+        for name in self.ancestors(self.exits[k]):
+            n = self.node(name)
+            fan_in = width[n.source]
+            total += (fan_in + 1) * n.units if n.kind == "dense" else 3 * n.units * (fan_in + n.units + 2)
+        return total
+
     def macs(self, k: int) -> int:
         """Multiply-accumulates per frame of exit k (the nodes it needs)."""
         width = {FEATURES: self.features, **{n.name: n.units for n in self.nodes}}

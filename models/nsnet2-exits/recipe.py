@@ -191,7 +191,7 @@ def held_out_quality(seq_model, net, step, calib, root, limit: int = EVAL_UTTERA
         fns[f"float_exit_{e}"] = float_fn(e)
         fns[f"int8_exit_{e}"] = int8_exit_mask_fn(tflite, ExitPolicy("fixed", e))
     quality = evaluate_pairs(read_pairs(root, "test", limit), fns)
-    exits = [{"exit": e, "macs_per_frame": net.macs(e), "float": quality[f"float_exit_{e}"],
+    exits = [{"exit": e, "macs_per_frame": net.macs(e), "params": net.params(e), "float": quality[f"float_exit_{e}"],
               "float_delta": quality[f"float_exit_{e}_delta"], "int8": quality[f"int8_exit_{e}"],
               "int8_delta": quality[f"int8_exit_{e}_delta"]} for e in range(k)]  # fmt: skip
     sizes = {"tflite_bytes": len(tflite), "model_bytes": compiled.model_bytes, "arena_bytes": compiled.arena_bytes,
