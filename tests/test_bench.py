@@ -7,19 +7,24 @@ from hil.bench import kernels
 
 
 def test_bench_kernels_reports_both_kernel_sets(capsys, monkeypatch, stm32_elf):
-    shapes = ["64x64", "16px 64->128", "1x24x128 d2", "25x5x32 (DS-CNN)", "16x16x12 s2"]
-    cases = [c for c in kernels.CASES if c[1] in shapes[:4] or c[:2] == ("max_pool 2x2", shapes[4])]
-    monkeypatch.setattr(kernels, "CASES", cases)
+    rows = [("fully_connected", "64x64"), ("conv_2d 1x1", "16px 64->128"), ("depthwise 1x3", "1x24x128 d2"),
+            ("average_pool 25x5", "25x5x32 (DS-CNN)"), ("max_pool 2x2", "16x16x12 s2"), ("mp_gru 3-bit", "64x64")]
+    monkeypatch.setattr(kernels, "CASES", [c for c in kernels.CASES if c[:2] in rows])
     assert cli.main(["bench", "kernels", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["counter"] == "tim2-icount" and result["board"] == "qemu-f446"
-    assert [r["shape"] for r in result["kernels"]] == shapes
+    assert [(r["kernel"], r["shape"]) for r in result["kernels"]] == rows
+    assert result["kernels"][5]["macs"] == 3 * 64 * (64 + 64)  # the six matrices of one step
     for row in result["kernels"]:
         for impl in ("reference", "optimized"):
             assert row[impl]["count"] > 0
             assert abs(row[impl]["macs_per_count"] - row["macs"] / row[impl]["count"]) < 1e-3
             assert abs(row[impl]["count_per_element"] - row[impl]["count"] / row["elements"]) < 0.01
-    assert [r["macs"] for r in result["kernels"][3:]] == [0, 0]  # pools: a figure per output element
+    assert [r["macs"] for r in result["kernels"][3:5]] == [0, 0]  # pools: a figure per output element
+
+
+def test_bench_kernels_has_an_mp_gru_row_per_width():
+    assert [c[0] for c in kernels.CASES if c[0].startswith("mp_gru")] == [f"mp_gru {b}-bit" for b in range(8, 1, -1)]
 
 
 def test_bench_kernels_table(capsys, monkeypatch, stm32_elf):

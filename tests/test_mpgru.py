@@ -142,6 +142,45 @@ def test_simulator_kernels_match_the_reference_bit_for_bit(seed):
         assert_same(f"genome {genome} ({'reference' if reference else 'M4'})", _run_sim(sim, x, H, reference), want)
 
 
+# (inputs, units): a partial 16-value step and a leftover row (27, 22); whole steps, two chunks and two leftover
+# rows (64, 31); one short step, three chunks (5, 50); rows of a byte or two, most read from the padded copy (3, 29)
+SHAPES = [(27, 22), (64, 31), (5, 50), (3, 29)]
+
+
+@pytest.mark.parametrize("bits", range(2, 9))
+def test_m4_kernel_matches_the_reference_at_every_width_and_shape(bits):
+    for n_in, units in SHAPES:
+        q = synth.random_layer(n_in, units, uniform_genome(bits), seed=bits + n_in)
+        sim = Simulator(compile_graph(synth.mp_graph(q)).blob)
+        x = synth.quantize_x(synth.random_inputs(n_in, 3, 5, seed=bits))
+        assert_same(f"{bits} bits, {n_in}x{units} (M4)", _run_sim(sim, x, units, reference=False),
+                    ref.run_sequences(q, x))  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(6, 12))
+def test_m4_kernel_matches_the_reference_on_random_genomes_and_shapes(seed):
+    n_in, units = SHAPES[seed % len(SHAPES)]
+    q = synth.random_layer(n_in, units, random_genome(seed), seed)
+    sim = Simulator(compile_graph(synth.mp_graph(q)).blob)
+    x = synth.quantize_x(synth.random_inputs(n_in, 3, 5, seed + 100))
+    assert_same(f"genome {random_genome(seed)}, {n_in}x{units}", _run_sim(sim, x, units, reference=False),
+                ref.run_sequences(q, x))  # fmt: skip
+
+
+def _small_multiplier(blob: bytes) -> bytes:
+    """The blob with x_z's multiplier below 2^30 (legal, though TFLite never makes one): the M4 kernel's
+    element-wise chain then takes its general path."""
+    mult = read_blob(blob).ops[0].params_offset + 16 + 20
+    return _patch(blob, mult, "<i", (1 << 29) + 12345)
+
+
+def test_m4_kernel_general_path_matches_the_reference_kernel():
+    q = synth.random_layer(N_IN, H, random_genome(13), 13)
+    sim = Simulator(_small_multiplier(compile_graph(synth.mp_graph(q)).blob))
+    x = synth.quantize_x(synth.random_inputs(N_IN, 3, 5, 14))
+    assert_same("general path", _run_sim(sim, x, H, reference=False), _run_sim(sim, x, H, reference=True))
+
+
 def test_batched_op_matches_the_reference():
     q = synth.random_layer(N_IN, H, random_genome(11), 11)
     sim = Simulator(compile_graph(synth.mp_graph(q, batch=3)).blob)
@@ -154,18 +193,28 @@ def test_batched_op_matches_the_reference():
 
 
 def test_board_matches_the_reference(session):
-    """host build and emulated NUCLEO: reference and M4 kernels, three steps with the state fed back."""
-    for seed, genome in ((1, random_genome(21)), (2, uniform_genome(4))):
-        q = synth.random_layer(N_IN, H, genome, seed)
+    """host build and emulated NUCLEO: reference and M4 kernels, three steps with the state fed back, at every
+    width (the M4 instructions themselves on the emulator) and on random genomes and shapes."""
+    cases = [(b, uniform_genome(b), N_IN, H) for b in range(2, 9)]
+    cases += [(20 + i, random_genome(21 + i), *SHAPES[i]) for i in range(len(SHAPES))]
+    for seed, genome, n_in, units in cases:
+        q = synth.random_layer(n_in, units, genome, seed)
         session.upload_model(compile_graph(synth.mp_graph(q)).blob)
-        x = synth.quantize_x(synth.random_inputs(N_IN, 1, 3, seed))
+        x = synth.quantize_x(synth.random_inputs(n_in, 1, 3, seed))
         want = ref.run_sequences(q, x)[0]
         for reference in (True, False):
-            h = np.zeros(H, np.int8)
+            h = np.zeros(units, np.int8)
             for t in range(3):
                 _, out = session.invoke(x[0, t].tobytes() + h.tobytes(), reference=reference)
                 h = np.frombuffer(out, np.int8)
-                assert_same(f"{genome} step {t} ({'reference' if reference else 'M4'})", h, want[t])
+                assert_same(f"{genome} {n_in}x{units} step {t} ({'reference' if reference else 'M4'})", h, want[t])
+
+
+def test_board_general_path_matches_the_reference_kernel(session):
+    q = synth.random_layer(N_IN, H, random_genome(13), 13)
+    session.upload_model(_small_multiplier(compile_graph(synth.mp_graph(q)).blob))
+    x = synth.quantize_x(synth.random_inputs(N_IN, 1, 1, 14))[0, 0].tobytes() + bytes(range(H))
+    assert session.invoke(x, reference=False)[1] == session.invoke(x, reference=True)[1]
 
 
 # ---------------------------------------------------------------- sizes and checks

@@ -99,6 +99,32 @@ CASES = {
     "dw_16x8_1d_dilated": ((1, _r(12, 30), _r(2, 6)),
                            lambda: L.DepthwiseConv2D((1, 3), dilation_rate=(1, 2), padding="same",
                                                      bias_initializer=_bias()), True, "DEPTHWISE_CONV_2D"),
+    # The optimised 3-wide path (stride 1, multiplier 1): rows of odd length (a pair's second output
+    # lands on the next row, the last row's in a staged copy), both orders of the phases of a
+    # dilation (out_w = 3 d + 1: descending; 2 d + 1: ascending), a channel tail of 1-3, the C form
+    # (a clamp, a kernel 5 high, a dilation wider than the output), sums near the limit of its
+    # arithmetic and, past it, the general path.
+    "dw_3x3_odd_rows": ((5, 9, 7), lambda: L.DepthwiseConv2D(3, padding="same", bias_initializer=_bias()),
+                        False, "DEPTHWISE_CONV_2D"),
+    "dw_dilated_phases_down": ((8, 16, 8), lambda: L.DepthwiseConv2D(3, dilation_rate=(2, 3), padding="valid",
+                                                                     bias_initializer=_bias()),
+                               False, "DEPTHWISE_CONV_2D"),
+    "dw_1d_dilated_phases_up": ((1, 7, 13), lambda: L.DepthwiseConv2D((1, 3), dilation_rate=(1, 3), padding="same",
+                                                                      bias_initializer=_bias()),
+                                False, "DEPTHWISE_CONV_2D"),
+    "dw_3x3_relu6": ((4, 7, 8), lambda: L.DepthwiseConv2D(3, padding="same", activation="relu6",
+                                                          bias_initializer=_bias()), False, "DEPTHWISE_CONV_2D"),
+    "dw_5x3": ((6, 6, 5), lambda: L.DepthwiseConv2D((5, 3), padding="same", bias_initializer=_bias()),
+               False, "DEPTHWISE_CONV_2D"),
+    "dw_1d_dilation_past_width": ((1, 5, 4), lambda: L.DepthwiseConv2D((1, 3), dilation_rate=(1, 6), padding="same",
+                                                                       bias_initializer=_bias()),
+                                  False, "DEPTHWISE_CONV_2D"),
+    "dw_large_bias": ((4, 5, 8), lambda: L.DepthwiseConv2D(3, padding="same",
+                                                           bias_initializer=tf.keras.initializers.Constant(2e4)),
+                      False, "DEPTHWISE_CONV_2D"),  # about 3.6e8 quantised: the 3-wide path's largest sums
+    "dw_big_bias": ((4, 5, 8), lambda: L.DepthwiseConv2D(3, padding="same",
+                                                         bias_initializer=tf.keras.initializers.Constant(4e4)),
+                    False, "DEPTHWISE_CONV_2D"),  # about 9e8: past 2^29, the general path
 }  # fmt: skip
 
 # Keras's own 1-D depthwise layer becomes RESHAPE, DEPTHWISE_CONV_2D (H = 1, dilated), RESHAPE.
@@ -185,8 +211,8 @@ def test_reference_optimised_and_tflm_agree(models, name):
     tfl, cm = models[name]
     x = _rows(cm, ROWS, seed=len(name))
     sim = Simulator(cm.blob)
+    opt = sim.run(x, reference=False)[0]  # first: an output the optimised kernels leave unwritten shows
     ref = sim.run(x, reference=True)[0]
-    opt = sim.run(x, reference=False)[0]
     want = _tflm(tfl, x)
     assert_same(name, "simulator reference kernels vs TFLM", ref, want)
     assert_same(name, "simulator optimised kernels vs TFLM", opt, want)
@@ -279,14 +305,16 @@ def test_emulated_board_matches_simulator(models, stm32_elf):
     from tests.conftest import open_board
 
     names = ["fc", "fc_relu6", "conv_1x1", "conv_same_strided", "conv_grouped", "dw_same", "dw_mult2_strided",
-             "dw_1d_dilation4", "fc_16x8", "conv_16x8", "dw_16x8"]  # fmt: skip
+             "dw_1d_dilation2", "dw_1d_dilation4", "fc_16x8", "conv_16x8", "dw_16x8", "dw_3x3_odd_rows",
+             "dw_dilated_phases_down", "dw_1d_dilated_phases_up", "dw_3x3_relu6", "dw_5x3",
+             "dw_1d_dilation_past_width", "dw_large_bias", "dw_big_bias"]  # fmt: skip
     with open_board("qemu-f446") as s:
         for name in names:
             _, cm = models[name]
             s.upload_model(cm.blob)
             x = _rows(cm, 4, seed=7)
             want = Simulator(cm.blob).run(x)[0].reshape(len(x), -1)
-            for reference in (True, False):
+            for reference in (False, True):  # optimised first, as above
                 for i, row in enumerate(x):
                     _, out = s.invoke(row.tobytes(), reference=reference)
                     got = np.frombuffer(out, dtype=cm.outputs[0].dtype)

@@ -15,10 +15,11 @@ import math
 
 import numpy as np
 
-from hil.compile import synth, synth_gru
+from hil.compile import synth, synth_gru, synth_mpgru
 from hil.compile.compiler import compile_graph
 from hil.errors import HilError
 from hil.link.session import Session
+from hil.mpgru import uniform_genome
 
 # Inputs and outputs must each fit one INVOKE frame (4,095 bytes after the flag byte).
 CASES = [
@@ -51,6 +52,10 @@ CASES = [
     ("per-op cost", "64 x RESHAPE (aliased)", lambda: synth.chain("RESHAPE", 64)),
     ("per-op cost", "64 x ADD of 1 element", lambda: synth.chain("ADD", 64)),
 ]
+# One HIL_MP_GRU step per uniform bit width, 64 inputs and 64 units: MACs = 3 * units * (in + units),
+# the six weight matrices' multiply-accumulates (the element-wise chain is counted in the time, not the MACs).
+CASES += [(f"mp_gru {bits}-bit", "64x64", lambda bits=bits: synth_mpgru.mp_graph(
+    synth_mpgru.random_layer(64, 64, uniform_genome(bits)))) for bits in range(8, 1, -1)]
 
 
 def _measure(session: Session, x: bytes, reference: bool, whole: bool) -> tuple[int, bytes]:

@@ -113,10 +113,27 @@ void hil_depthwise_conv_s8(const int8_t *input, const int8_t *weights, const int
                            const hil_conv_geom_t *g, const hil_act_quant_t *q, const hil_channel_quant_t *cq);
 
 /* DEPTHWISE_CONV_2D, four channels at a time with 16-bit MACs; rq as for
- * hil_fully_connected_s8_m4. */
+ * hil_fully_connected_s8_m4. A 3-wide kernel at stride 1 and depth
+ * multiplier 1 goes a channel at a time instead, two outputs per step from
+ * a padded int16 copy of four channels (scratch: hil_depthwise_conv_s8_m4_scratch(g)
+ * bytes, 4-aligned; that is 0 for other shapes and when the copy would pass
+ * HIL_DW_M4_SCRATCH_MAX, and with scratch NULL every shape takes the general path). */
+#define HIL_DW_M4_SCRATCH_MAX 8192
+#define HIL_DW_M4_MAX_KH 8
+static inline int64_t hil_depthwise_conv_s8_m4_scratch(const hil_conv_geom_t *g)
+{
+    if (g->depth_multiplier != 1 || g->k_w != 3 || g->k_h > HIL_DW_M4_MAX_KH || g->stride_h != 1 ||
+        g->stride_w != 1) {
+        return 0;
+    }
+    const int64_t rows = g->out_h + (int64_t)(g->k_h - 1) * g->dil_h, chain = (g->out_w + g->dil_w - 1) / g->dil_w;
+    const int64_t planes = 4 * rows * g->dil_w * ((chain + 1) / 2 * 2 + 2) * 2;
+    const int64_t bytes = planes + (int64_t)(g->out_w + g->dil_w) * g->out_ch; /* and a staged output row */
+    return bytes <= HIL_DW_M4_SCRATCH_MAX ? bytes : 0;
+}
 void hil_depthwise_conv_s8_m4(const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output,
-                              const hil_conv_geom_t *g, const hil_act_quant_t *q, const hil_channel_quant_t *cq,
-                              const hil_requant_t *rq);
+                              int16_t *scratch, const hil_conv_geom_t *g, const hil_act_quant_t *q,
+                              const hil_channel_quant_t *cq, const hil_requant_t *rq);
 
 /* 16x8 DEPTHWISE_CONV_2D. bias [out_ch] or NULL. */
 void hil_depthwise_conv_s16(const int16_t *input, const int8_t *weights, const int64_t *bias, int16_t *output,

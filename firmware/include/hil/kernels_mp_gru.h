@@ -1,9 +1,8 @@
 /* The mixed-precision integer GRU step (HIL_MP_GRU, reset_after=True): every
  * operator has its own bit width in 2..8. The arithmetic is defined by
  * hil/mpgru/ref.py and docs/mpgru.md; hil_mp_gru_s8 is its plain C form and
- * hil_mp_gru_s8_m4 the Cortex-M4 form (SMLAD on int16 pairs from whole words at 2, 4
- * and 8 bits, SBFX at 3, 5, 6 and 7), bit for
- * bit the same.
+ * hil_mp_gru_s8_m4 the Cortex-M4 form (SMLAD on the packed words at every
+ * width, docs/mpgru.md "The M4 kernel"), bit for bit the same.
  *
  * Weights and biases are packed LSB-first at their bit width, two's
  * complement, each matrix row padded to a whole byte (hil/mpgru/pack.py).
@@ -44,9 +43,15 @@ typedef struct {
 /* Row bytes of n values at `bits`. */
 #define HIL_MP_ROW_BYTES(n, bits) (((n) * (bits) + 7) / 8)
 
-/* Scratch of hil_mp_gru_s8_m4 in bytes: x and h as int16, laid out for each of the six matrices. */
+/* Scratch of hil_mp_gru_s8_m4 in bytes: the dot products and rescaled biases of HIL_MP_CHUNK
+ * units (int32 per matrix and bias, two spare), x and h as int16 laid out for each of the six matrices, and for each
+ * matrix below 8 bits a copy of the rows whose whole-word reads would pass its end. */
 #define HIL_MP_PAD16(n) (((n) + 15) & ~15)
-#define HIL_MP_GRU_M4_SCRATCH(in_dim, units) (2 * (3 * HIL_MP_PAD16(in_dim) + 3 * HIL_MP_PAD16(units)))
+#define HIL_MP_CHUNK 24
+#define HIL_MP_TAIL(n) (7 * HIL_MP_PAD16(n) / 4 + 12)
+#define HIL_MP_GRU_M4_SCRATCH(in_dim, units)                                                                  \
+    (40 * (HIL_MP_CHUNK + 2) + 2 * (3 * HIL_MP_PAD16(in_dim) + 3 * HIL_MP_PAD16(units)) +                      \
+     3 * HIL_MP_TAIL(in_dim) + 3 * HIL_MP_TAIL(units))
 
 /* One step for `batches` rows: x int8 [batches][in_dim], h [batches][units]
  * (the state at bits[H]) -> h_out [batches][units]; h_out must not overlap h. */

@@ -12,7 +12,7 @@
  * input_offset * w of the fold exactly (int32 arithmetic, wrapping). */
 
 /* n bytes, a word at a time (newlib-nano's memcpy goes byte by byte). */
-static void copy(int8_t *dst, const int8_t *src, int32_t n)
+__attribute__((always_inline)) static inline void copy(int8_t *dst, const int8_t *src, int32_t n)
 {
     int32_t i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -24,32 +24,85 @@ static void copy(int8_t *dst, const int8_t *src, int32_t n)
     }
 }
 
-/* Output pixel p's receptive field, as [group][ky][kx][k_ch], into dst. */
-static void gather(const int8_t *input, int8_t *dst, const hil_conv_geom_t *g, int32_t p, int8_t zero)
+/* n bytes of the zero point, from zp: the byte repeated four times. Words, then bytes taken from zp in
+ * turn (written as a plain byte loop, GCC makes it a call to newlib-nano's byte-at-a-time memset). */
+__attribute__((always_inline)) static inline void fill(int8_t *dst, uint32_t zp, int32_t n)
 {
-    const int32_t groups = g->in_ch / g->k_ch, k = g->k_h * g->k_w * g->k_ch;
-    const int32_t ox = p % g->out_w, oy = (p / g->out_w) % g->out_h, b = p / (g->out_w * g->out_h);
-    const int32_t y0 = oy * g->stride_h - g->pad_h, x0 = ox * g->stride_w - g->pad_w;
-    const int8_t *image = input + b * g->in_h * g->in_w * g->in_ch;
-    for (int32_t ky = 0; ky < g->k_h; ky++) {
-        const int32_t iy = y0 + ky * g->dil_h;
-        const int row_inside = iy >= 0 && iy < g->in_h;
-        int8_t *row = dst + ky * g->k_w * g->k_ch;
-        if (groups == 1 && g->dil_w == 1 && row_inside && x0 >= 0 && x0 + g->k_w <= g->in_w) {
-            copy(row, image + (iy * g->in_w + x0) * g->in_ch, g->k_w * g->in_ch); /* a contiguous run */
+    for (; n >= 4; n -= 4, dst += 4) {
+        memcpy(dst, &zp, 4);
+    }
+    for (; n > 0; n--, zp >>= 8) {
+        *dst++ = (int8_t)zp;
+    }
+}
+
+/* The taps of output pixel p's field inside the image along x, kx in [lo, hi), and the field's
+ * top-left input coordinate (y0, x0). */
+typedef struct {
+    int32_t y0, x0, lo, hi;
+    const int8_t *image;
+} window_t;
+
+__attribute__((always_inline)) static inline window_t window(const int8_t *input, const hil_conv_geom_t *g, int32_t p)
+{
+    const int32_t ox = p % g->out_w, oy = (p / g->out_w) % g->out_h, b = p / (g->out_w * g->out_h), d = g->dil_w;
+    const int32_t x0 = ox * g->stride_w - g->pad_w, left = x0 < 0 ? (-x0 + d - 1) / d : 0;
+    const int32_t reach = (g->in_w - x0 + d - 1) / d, lo = left < g->k_w ? left : g->k_w;
+    const window_t w = {oy * g->stride_h - g->pad_h, x0, lo, reach < lo ? lo : (reach > g->k_w ? g->k_w : reach),
+                        input + b * g->in_h * g->in_w * g->in_ch};
+    return w;
+}
+
+/* A field that touches the padding, as [group][ky][kx][k_ch]: per kernel row the padded taps before
+ * and after [lo, hi) filled, a row above or below the image filled whole. One group without
+ * dilation along x copies each row's taps inside as one run. */
+__attribute__((noinline)) static void gather_border(int8_t *dst, const hil_conv_geom_t *g, const window_t *w,
+                                                    uint32_t zp)
+{
+    const int32_t groups = g->in_ch / g->k_ch, k = g->k_h * g->k_w * g->k_ch, kc = g->k_ch, row_bytes = g->k_w * kc;
+    const int32_t d = g->dil_w, run = groups == 1 && d == 1, head = w->lo * kc, tail = (g->k_w - w->hi) * kc;
+    for (int32_t ky = 0, iy = w->y0; ky < g->k_h; ky++, iy += g->dil_h, dst += row_bytes) {
+        if (iy < 0 || iy >= g->in_h) {
+            for (int32_t grp = 0; grp < groups; grp++) {
+                fill(dst + grp * k, zp, row_bytes);
+            }
+            continue;
+        }
+        const int8_t *first = w->image + (iy * g->in_w + (w->hi > w->lo ? w->x0 + w->lo * d : 0)) * g->in_ch;
+        for (int32_t grp = 0; grp < groups; grp++, first += kc) { /* first: tap lo of the group */
+            int8_t *tap = dst + grp * k;
+            fill(tap, zp, head);
+            if (run) {
+                copy(tap + head, first, (w->hi - w->lo) * kc);
+            } else {
+                for (int32_t kx = w->lo; kx < w->hi; kx++) {
+                    copy(tap + kx * kc, first + (kx - w->lo) * d * g->in_ch, kc);
+                }
+            }
+            fill(tap + row_bytes - tail, zp, tail);
+        }
+    }
+}
+
+/* Output pixel p's receptive field, as [group][ky][kx][k_ch], into dst; one of one group inside the
+ * image (most pixels of most convs) is a copy per kernel row, or per tap when dilated along x. */
+static void gather(const int8_t *input, int8_t *dst, const hil_conv_geom_t *g, int32_t p, uint32_t zp)
+{
+    const window_t w = window(input, g, p);
+    const int32_t row_bytes = g->k_w * g->k_ch, last_y = w.y0 + (g->k_h - 1) * g->dil_h;
+    if (g->k_ch != g->in_ch || w.lo != 0 || w.hi != g->k_w || w.y0 < 0 || last_y >= g->in_h) {
+        gather_border(dst, g, &w, zp);
+        return;
+    }
+    const int32_t step = g->dil_h * g->in_w * g->in_ch, tap = g->dil_w * g->in_ch;
+    const int8_t *src = w.image + (w.y0 * g->in_w + w.x0) * g->in_ch;
+    for (int32_t ky = g->k_h; ky > 0; ky--, src += step, dst += row_bytes) {
+        if (g->dil_w == 1) {
+            copy(dst, src, row_bytes);
             continue;
         }
         for (int32_t kx = 0; kx < g->k_w; kx++) {
-            const int32_t ix = x0 + kx * g->dil_w;
-            const int inside = row_inside && ix >= 0 && ix < g->in_w;
-            for (int32_t grp = 0; grp < groups; grp++) {
-                int8_t *tap = row + grp * k + kx * g->k_ch;
-                if (inside) {
-                    copy(tap, image + (iy * g->in_w + ix) * g->in_ch + grp * g->k_ch, g->k_ch);
-                } else {
-                    memset(tap, zero, (size_t)g->k_ch);
-                }
-            }
+            copy(dst + kx * g->in_ch, src + kx * tap, g->in_ch);
         }
     }
 }
@@ -68,19 +121,19 @@ void hil_conv_s8_m4(const int8_t *input, const int8_t *weights, const int32_t *f
     }
     const int32_t groups = g->in_ch / g->k_ch, per_group = g->out_ch / groups, k = g->k_h * g->k_w * g->k_ch;
     const int32_t pixels = g->batches * g->out_h * g->out_w;
-    const int8_t zero = (int8_t)(-q->input_offset);
+    const uint32_t zp = ((uint32_t)-q->input_offset & 0xFFu) * 0x01010101u;
     int8_t *fields = (int8_t *)scratch + HIL_FC_M4_SCRATCH(k, groups == 1 ? 2 : 1);
     int32_t p = 0;
     if (groups == 1) {
         for (; p + 2 <= pixels; p += 2) {
-            gather(input, fields, g, p, zero);
-            gather(input, fields + k, g, p + 1, zero);
+            gather(input, fields, g, p, zp);
+            gather(input, fields + k, g, p + 1, zp);
             hil_fully_connected_s8_m4(fields, weights, folded_bias, output + p * g->out_ch, scratch, 2, k, g->out_ch,
                                       q, cq, rq);
         }
     }
     for (; p < pixels; p++) {
-        gather(input, fields, g, p, zero);
+        gather(input, fields, g, p, zp);
         for (int32_t grp = 0; grp < groups; grp++) {
             const int32_t first = grp * per_group;
             const hil_channel_quant_t gq = {cq->multiplier + first, cq->shift + first};

@@ -1,3 +1,4 @@
+#include "depthwise_m4.h"
 #include "hil/kernels.h"
 #include "hil/qmath.h"
 #include "simd_m4.h"
@@ -10,7 +11,10 @@
  * taps can simply be skipped as TFLM does: the loops only visit the taps
  * inside the image, whose range is computed once per output pixel. With a
  * kernel of a few taps, requantisation is most of the work: it uses the
- * compiler's hil_requant_t table and a clamp specialised per call. */
+ * compiler's hil_requant_t table and a clamp specialised per call. A 3-wide
+ * kernel at stride 1 and depth multiplier 1 (the DS-CNN and dilated 1-D
+ * shapes) goes a channel at a time instead (depthwise_conv_s8_m4_k3.c), so
+ * that a channel's constants stay in registers and two outputs share loads. */
 
 typedef struct {
     const int8_t *weights;
@@ -143,10 +147,11 @@ static void run_low(const int8_t *x, int8_t *y, const dw_t *d) { run(x, y, d, HI
 static void run_any(const int8_t *x, int8_t *y, const dw_t *d) { run(x, y, d, HIL_CLAMP_S8_ANY); }
 
 void hil_depthwise_conv_s8_m4(const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output,
-                              const hil_conv_geom_t *g, const hil_act_quant_t *q, const hil_channel_quant_t *cq,
-                              const hil_requant_t *rq)
+                              int16_t *scratch, const hil_conv_geom_t *g, const hil_act_quant_t *q,
+                              const hil_channel_quant_t *cq, const hil_requant_t *rq)
 {
-    if (g->batches <= 0 || g->out_ch <= 0 || g->depth_multiplier <= 0) {
+    if (g->batches <= 0 || g->out_ch <= 0 || g->depth_multiplier <= 0 ||
+        hil_depthwise_k3_s8_m4(input, weights, bias, output, scratch, g, q, rq)) {
         return;
     }
     const dw_t d = {weights, bias, g, q, cq, rq, (int32_t)(((uint32_t)q->input_offset & 0xFFFFu) * 0x10001u)};

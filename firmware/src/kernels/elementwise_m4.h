@@ -1,7 +1,6 @@
 /* Private to src/kernels: what the optimised int8 ADD, SUB and MUL
  * (add_s8_m4.c, sub_s8_m4.c, mul_s8_m4.c; ADD and SUB's rows: add_m4_impl.h)
- * share: SMMLAR and SSAT (one instruction each on a core with the DSP
- * extension, plain C with the same results elsewhere), the requantisation
+ * share (on simd_m4.h's SMMLAR and SSAT): the requantisation
  * built on SMMLAR, and the walk of a broadcast a row at a time.
  *
  * Why one SMMLAR is hil_requantize: for a multiplier m >= 0 and a t = 2x that
@@ -19,39 +18,13 @@
 #include <stdint.h>
 
 #include "hil/kernels_elementwise.h"
-
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
-
-/* acc + floor((a b + 2^31) / 2^32), wrapping (the high word of acc 2^32 + a b + 2^31). */
-static inline int32_t hil_smmlar(int32_t a, int32_t b, int32_t acc)
-{
-    int32_t r;
-    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-    return r;
-}
+#include "simd_m4.h" /* hil_smmlar */
 
 /* x clamped to [-128, 127]. */
 static inline int32_t hil_ssat8(int32_t x)
 {
-    int32_t r;
-    __asm__("ssat %0, #8, %1" : "=r"(r) : "r"(x));
-    return r;
+    return HIL_SSAT(x, 8);
 }
-
-#else
-
-static inline int32_t hil_smmlar(int32_t a, int32_t b, int32_t acc)
-{
-    const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * b) + 0x80000000u;
-    return (int32_t)(uint32_t)(sum >> 32);
-}
-
-static inline int32_t hil_ssat8(int32_t x)
-{
-    return x < -128 ? -128 : (x > 127 ? 127 : x);
-}
-
-#endif
 
 /* 2x m / 2^31 requantised: (SMMLAR(t, m, round + sign term) >> e) for t = 2x
  * (see above); sign_mask 0 drops the sign term (e = 0). */

@@ -10,8 +10,7 @@
  * twice: 16 instructions for 16 MACs. A lone input row takes 4 weight rows
  * per step instead (HIL_DOT4X4, 21 for 16). Both loops hold fourteen values,
  * every register the M4 has. Requantisation uses the compiler's per-channel
- * hil_requant_t table (10 instructions an output); without one (a layer with
- * a shift >= 0) outputs take the general hil_requantize_fast. */
+ * hil_requant_t table (10 instructions an output), else hil_requantize_fast. */
 
 typedef struct {
     const int8_t *weights;
@@ -49,12 +48,11 @@ static int32_t dot(const int8_t *x, const int8_t *w, int32_t n, int32_t acc)
 /* Rows x[0..rows) unpacked word by word, interleaved: x0 word 0, x1 word 0, x0 word 1, ... */
 static void unpack(const int8_t *x, int32_t rows, int32_t in_dim, int32_t words, int32_t *dst)
 {
-    for (int32_t i = 0; i < words; i++) {
+    for (const int32_t *end = dst + 2 * rows * words; dst != end; x += 4) {
         for (int32_t r = 0; r < rows; r++, dst += 2) {
-            const int32_t v = hil_read_s8x4(x + r * in_dim + 4 * i);
-            const int32_t e = hil_sxtb16(v), o = hil_sxtb16_ror8(v);
-            dst[0] = e;
-            dst[1] = o;
+            const int32_t v = hil_read_s8x4(x + r * in_dim);
+            dst[0] = hil_sxtb16(v);
+            dst[1] = hil_sxtb16_ror8(v);
         }
     }
 }
@@ -98,12 +96,38 @@ __attribute__((always_inline)) static inline void two_rows(const int8_t *x0, int
     }
 }
 
-__attribute__((always_inline)) static inline void one_row(const int8_t *x, int8_t *y, const fc_t *f, const int mode)
+/* Rows [0, 4 * blocks) of one input row of whole 64-input steps, with the requant table: one_row's loop
+ * with nothing to decide per block, f's fields in locals (the asm clobbers memory). */
+__attribute__((always_inline)) static inline void one_row_whole(const int8_t *w0, int8_t *y, int32_t blocks,
+                                                                 const fc_t *f, const int mode)
+{
+    const int32_t *bias = f->bias, *x = f->scratch;
+    const hil_requant_t *rq = f->rq;
+    const int32_t in = f->in_dim, loops = f->loops >> 2, offset = f->offset, lo = f->lo, hi = f->hi;
+    for (; blocks > 0; blocks--, bias += 4, rq += 4, y += 4) {
+        const int8_t *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+        const int32_t *xp = x;
+        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        HIL_DOT4X4_LOOP16(loops, xp, w0, w1, w2, w3, a0, a1, a2, a3);
+        hil_requant4_s8(a0, a1, a2, a3, rq, y, offset, lo, hi, mode);
+        w0 = w3;
+    }
+}
+
+typedef void (*whole_fn)(const int8_t *w, int8_t *y, int32_t blocks, const fc_t *f);
+/* whole: one_row_whole for the mode in a function of its own (GCC cannot free 14 registers in one_row). */
+__attribute__((always_inline)) static inline void one_row(const int8_t *x, int8_t *y, const fc_t *f, const int mode,
+                                                          whole_fn whole)
 {
     const int32_t head = f->words * 4;
     unpack(x, 1, f->in_dim, f->words, f->scratch);
     const int8_t *w0 = f->weights;
     int32_t o = 0;
+    if (f->rq && f->loops && !(f->loops & 3) && !f->ragged) {
+        o = f->out_dim & ~3;
+        whole(w0, y, o >> 2, f);
+        w0 += o * f->in_dim;
+    }
     for (; o + 4 <= f->out_dim; o += 4) {
         const int8_t *w1 = w0 + f->in_dim, *w2 = w1 + f->in_dim, *w3 = w2 + f->in_dim;
         const int32_t *xp = f->scratch;
@@ -136,8 +160,12 @@ __attribute__((always_inline)) static inline void one_row(const int8_t *x, int8_
 
 /* One copy of the loops per clamp mode (see hil_clamp_mode_s8). */
 #define HIL_FC_ROWS_(mode)                                                                                     \
+    __attribute__((noinline)) static void whole_##mode(const int8_t *w, int8_t *y, int32_t n, const fc_t *f)  \
+    {                                                                                                          \
+        one_row_whole(w, y, n, f, mode);                                                                       \
+    }                                                                                                          \
     static void two_rows_##mode(const int8_t *x, int8_t *y, const fc_t *f) { two_rows(x, y, f, mode); }       \
-    static void one_row_##mode(const int8_t *x, int8_t *y, const fc_t *f) { one_row(x, y, f, mode); }
+    static void one_row_##mode(const int8_t *x, int8_t *y, const fc_t *f) { one_row(x, y, f, mode, whole_##mode); }
 HIL_FC_ROWS_(HIL_CLAMP_S8_FULL)
 HIL_FC_ROWS_(HIL_CLAMP_S8_LOW)
 HIL_FC_ROWS_(HIL_CLAMP_S8_ANY)

@@ -56,6 +56,45 @@ static inline int32_t hil_smlatt(int32_t a, int32_t b, int32_t acc)
     return __smlatt(a, b, acc);
 }
 
+/* acc + a.lo * b.hi */
+static inline int32_t hil_smlabt(int32_t a, int32_t b, int32_t acc)
+{
+    return __smlabt(a, b, acc);
+}
+
+/* acc + a.hi * b.lo */
+static inline int32_t hil_smlatb(int32_t a, int32_t b, int32_t acc)
+{
+    return __smlatb(a, b, acc);
+}
+
+/* (a.lo, b.lo) and (b.hi, a.hi) as (low, high) halfwords (PKHBT / PKHTB; GCC 12 has neither). */
+static inline int32_t hil_pkhbt(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
+static inline int32_t hil_pkhtb(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+
+/* acc + (a * b + 2^31) / 2^32 rounded down, the high word of a 64-bit sum (SMMLAR: GCC 12
+ * has neither an intrinsic nor a pattern for it). */
+static inline int32_t hil_smmlar(int32_t a, int32_t b, int32_t acc)
+{
+    int32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+
+/* x clamped to N-bit two's complement, N a constant in 1..32 (SSAT). */
+#define HIL_SSAT(x, N) __ssat((x), (N))
+
 /* Halfword-wise acc + (bytes 0 and 2 of x, sign-extended). */
 static inline int32_t hil_sxtab16(int32_t acc, int32_t x)
 {
@@ -134,6 +173,34 @@ static inline int32_t hil_smlatt(int32_t a, int32_t b, int32_t acc)
 {
     return (int32_t)((uint32_t)acc + (uint32_t)(hil_simd_hi(a) * hil_simd_hi(b)));
 }
+
+static inline int32_t hil_smlabt(int32_t a, int32_t b, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)(hil_simd_lo(a) * hil_simd_hi(b)));
+}
+
+static inline int32_t hil_smlatb(int32_t a, int32_t b, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)(hil_simd_hi(a) * hil_simd_lo(b)));
+}
+
+static inline int32_t hil_pkhbt(int32_t a, int32_t b)
+{
+    return (int32_t)(((uint32_t)a & 0xFFFFu) | (uint32_t)b << 16);
+}
+
+static inline int32_t hil_pkhtb(int32_t a, int32_t b)
+{
+    return (int32_t)(((uint32_t)a & 0xFFFF0000u) | ((uint32_t)b >> 16));
+}
+
+static inline int32_t hil_smmlar(int32_t a, int32_t b, int32_t acc)
+{
+    const uint64_t sum = ((uint64_t)(uint32_t)acc << 32) + (uint64_t)((int64_t)a * b) + 0x80000000u;
+    return (int32_t)(uint32_t)(sum >> 32);
+}
+
+#define HIL_SSAT(x, N) hil_clamp((x), -(int32_t)(1u << ((N) - 1)), (int32_t)((1u << ((N) - 1)) - 1u))
 
 
 static inline int32_t hil_sxtab16(int32_t acc, int32_t x)
@@ -258,18 +325,30 @@ static inline void hil_write_s8x4(int8_t *p, int32_t v)
     "smlad %[a3], %[xe], %[t], %[a3]\n\t"                                                                      \
     "sxtb16 %[w], %[w], ror #8\n\t"                                                                            \
     "smlad %[a3], %[xo], %[w], %[a3]\n\t"
-#define HIL_DOT4X4_LOOP4(N, X, W0, W1, W2, W3, A0, A1, A2, A3)                                                 \
+#define HIL_DOT4X4_STEP4_ASM_ HIL_DOT4X4_STEP_ASM_ HIL_DOT4X4_STEP_ASM_ HIL_DOT4X4_STEP_ASM_ HIL_DOT4X4_STEP_ASM_
+/* The asm BODY run n_ >= 1 times (operand [n], counted down); OUTS and INS the other output
+ * and input operands, each list in parentheses. */
+#define HIL_UNPAREN_(...) __VA_ARGS__
+#define HIL_ASM_LOOP(BODY, OUTS, INS)                                                                          \
+    __asm__ volatile("1:\n\t" BODY "subs %[n], %[n], #1\n\t"                                                  \
+                     "bne 1b"                                                                                  \
+                     : [n] "+r"(n_), HIL_UNPAREN_ OUTS                                                         \
+                     : HIL_UNPAREN_ INS                                                                        \
+                     : "cc", "memory")
+#define HIL_DOT4X4_LOOP_(BODY, N, X, W0, W1, W2, W3, A0, A1, A2, A3)                                           \
     do {                                                                                                       \
         int32_t n_ = (N), xe_, xo_, w_, t_;                                                                    \
-        __asm__("1:\n\t" HIL_DOT4X4_STEP_ASM_ HIL_DOT4X4_STEP_ASM_ HIL_DOT4X4_STEP_ASM_ HIL_DOT4X4_STEP_ASM_      \
-                "subs %[n], %[n], #1\n\t"                                                                      \
-                "bne 1b"                                                                                       \
-                : [n] "+r"(n_), [x] "+r"(X), [w0] "+r"(W0), [w1] "+r"(W1), [w2] "+r"(W2), [w3] "+r"(W3),           \
-                  [a0] "+r"(A0), [a1] "+r"(A1), [a2] "+r"(A2), [a3] "+r"(A3), [xe] "=&r"(xe_), [xo] "=&r"(xo_),    \
-                  [w] "=&r"(w_), [t] "=&r"(t_)                                                                 \
-                :                                                                                              \
-                : "cc", "memory");                                                                             \
+        HIL_ASM_LOOP(BODY,                                                                                     \
+                     ([x] "+r"(X), [w0] "+r"(W0), [w1] "+r"(W1), [w2] "+r"(W2), [w3] "+r"(W3), [a0] "+r"(A0),  \
+                      [a1] "+r"(A1), [a2] "+r"(A2), [a3] "+r"(A3), [xe] "=&r"(xe_), [xo] "=&r"(xo_),           \
+                      [w] "=&r"(w_), [t] "=&r"(t_)),                                                           \
+                     ());                                                                                      \
     } while (0)
+#define HIL_DOT4X4_LOOP4(N, ...) HIL_DOT4X4_LOOP_(HIL_DOT4X4_STEP4_ASM_, N, __VA_ARGS__)
+/* N >= 1 times sixteen steps (64 inputs): a quarter of the loop's count and branch for the same work. */
+#define HIL_DOT4X4_LOOP16(N, ...)                                                                              \
+    HIL_DOT4X4_LOOP_(HIL_DOT4X4_STEP4_ASM_ HIL_DOT4X4_STEP4_ASM_ HIL_DOT4X4_STEP4_ASM_ HIL_DOT4X4_STEP4_ASM_, N,  \
+                     __VA_ARGS__)
 #else
 #define HIL_DOT4X4_LOOP4(N, X, W0, W1, W2, W3, A0, A1, A2, A3)                                                 \
     do {                                                                                                       \
@@ -280,6 +359,8 @@ static inline void hil_write_s8x4(int8_t *p, int32_t v)
             HIL_DOT4X4(X, W0, W1, W2, W3, A0, A1, A2, A3);                                                     \
         }                                                                                                      \
     } while (0)
+#define HIL_DOT4X4_LOOP16(N, X, W0, W1, W2, W3, A0, A1, A2, A3)                                                \
+    HIL_DOT4X4_LOOP4(4 * (N), X, W0, W1, W2, W3, A0, A1, A2, A3)
 #endif
 
 /* Four (two) outputs y[k] = clamp(hil_requant_apply(a_k, &rq[k]) + offset,

@@ -1,6 +1,8 @@
 /* DEPTHWISE_CONV_2D: inputs (input, weights [1][kh][kw][out_ch], bias or
- * none), one output, all NHWC. int8, or 16x8 (int16 activations, int64 bias;
- * reference kernel only). Parameters come from
+ * none[, scratch]), one output, all NHWC. int8, or 16x8 (int16 activations,
+ * int64 bias; reference kernel only). The optimised int8 kernel's 3-wide path
+ * needs hil_depthwise_conv_s8_m4_scratch() bytes of arena scratch, which the
+ * compiler appends as a fourth input. Parameters come from
  * hil/compile/ops/depthwise_conv.py. */
 #include "hil/kernels.h"
 #include "hil/op.h"
@@ -17,7 +19,7 @@ typedef struct {
 
 typedef struct {
     const dw_params_t *p;
-    const hil_tensor_t *input, *weights, *bias, *output;
+    const hil_tensor_t *input, *weights, *bias, *output, *scratch;
     hil_conv_geom_t g;
 } dw_view_t;
 
@@ -28,7 +30,9 @@ static hil_status_t view(const hil_model_t *m, const hil_op_t *op, dw_view_t *v)
     v->weights = hil_op_tensor(m, op, 1);
     v->bias = hil_op_tensor(m, op, 2);
     v->output = hil_op_output(m, op, 0);
-    if (v->p == NULL || op->n_inputs != 3u || op->n_outputs != 1u || v->p->depth_multiplier <= 0 ||
+    v->scratch = op->n_inputs == 4u ? hil_op_tensor(m, op, 3) : NULL;
+    if (v->p == NULL || (op->n_inputs != 3u && op->n_inputs != 4u) || op->n_outputs != 1u ||
+        v->p->depth_multiplier <= 0 ||
         !hil_mac_types_ok(v->input, v->output, v->bias) || !hil_tensor_is(v->weights, HIL_DTYPE_INT8, 4) ||
         !hil_conv_geom(&v->g, v->input, v->weights, v->output, &v->p->win, v->p->depth_multiplier)) {
         return HIL_ERR_BAD_MODEL;
@@ -50,7 +54,9 @@ static hil_status_t check(const hil_model_t *m, const hil_op_t *op)
         !hil_requant_table_ok(m, p->requant_offset, p->multiplier_offset, p->shift_offset, n)) {
         return HIL_ERR_BAD_MODEL;
     }
-    return HIL_OK;
+    const int64_t scratch = v.input->dtype == HIL_DTYPE_INT8 ? hil_depthwise_conv_s8_m4_scratch(&v.g) : 0;
+    const int bad = scratch > 0 && (!hil_scratch_ok(v.scratch, (uint32_t)scratch) || (v.scratch->offset & 3u) != 0u);
+    return bad ? HIL_ERR_BAD_MODEL : HIL_OK; /* 4-aligned: the kernel reads it in words */
 }
 
 typedef struct {
@@ -75,7 +81,8 @@ static void eval_s8(const hil_op_state_t *s)
 static void eval_s8_m4(const hil_op_state_t *s)
 {
     const hil_mac_state_t *c = &STATE(s)->mac;
-    hil_depthwise_conv_s8_m4(c->input, c->weights, c->bias, c->output, &STATE(s)->g, c->q, &c->cq, c->rq);
+    hil_depthwise_conv_s8_m4(c->input, c->weights, c->bias, c->output, (int16_t *)(void *)c->scratch, &STATE(s)->g,
+                             c->q, &c->cq, c->rq);
 }
 
 static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
@@ -87,7 +94,7 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_sta
         return st;
     }
     dw_state_t *d = (dw_state_t *)(void *)s;
-    const hil_tensor_t *const t[5] = {v.input, v.weights, v.bias, v.output, NULL};
+    const hil_tensor_t *const t[5] = {v.input, v.weights, v.bias, v.output, v.scratch};
     const hil_mac_offsets_t at = {v.p->multiplier_offset, v.p->shift_offset, 0u, v.p->requant_offset};
     hil_mac_state_init(&d->mac, m, t, &v.p->q, at, evals);
     d->g = v.g;

@@ -12,6 +12,21 @@ from hil.compile.tflite import Graph, Op
 from hil.errors import ModelError
 
 
+SCRATCH_MAX = 8192  # HIL_DW_M4_SCRATCH_MAX
+MAX_KH = 8  # HIL_DW_M4_MAX_KH
+
+
+def dw_scratch_bytes(out_shape: tuple, k: tuple, stride: tuple, dilation: tuple, multiplier: int) -> int:
+    """hil_depthwise_conv_s8_m4_scratch (firmware/include/hil/kernels.h): four channels' padded int16
+    planes and a staged output row for the 3-wide, stride-1 path; 0 where that path does not apply."""
+    (out_h, out_w, out_ch), (k_h, k_w), (dil_h, dil_w) = out_shape, k, dilation
+    if multiplier != 1 or k_w != 3 or k_h > MAX_KH or tuple(stride) != (1, 1):
+        return 0
+    rows, chain = out_h + (k_h - 1) * dil_h, -(-out_w // dil_w)
+    size = 4 * rows * dil_w * ((chain + 1) // 2 * 2 + 2) * 2 + (out_w + dil_w) * out_ch
+    return size if size <= SCRATCH_MAX else 0
+
+
 @register("DEPTHWISE_CONV_2D", inputs=(2, 3), options=schema.DepthwiseConv2DOptionsT, options_required=True)
 def depthwise_conv_2d(op: Op, g: Graph, data: DataWriter) -> OpSpec:
     inp, out, weights, dtype = conv_tensors(op, g)
@@ -33,5 +48,6 @@ def depthwise_conv_2d(op: Op, g: Graph, data: DataWriter) -> OpSpec:
         data.add(mult), data.add(shift), requant_offset,
     )  # fmt: skip
     macs = n * out.shape[1] * out.shape[2] * out_ch * k_h * k_w
+    scratch = dw_scratch_bytes(out.shape[1:4], (k_h, k_w), stride, dilation, multiplier) if dtype == "int8" else 0
     return OpSpec(OpCode.DEPTHWISE_CONV_2D, [op.inputs[0], op.inputs[1], bias.index if bias is not None else -1],
-                  [op.outputs[0]], params, macs=macs)  # fmt: skip
+                  [op.outputs[0]], params, macs=macs, scratch_bytes=scratch)  # fmt: skip

@@ -23,7 +23,9 @@ KEYS = ("version", "in_dim", "units", "x_zp", "bits", "mult", "shift", "lut_z", 
 def scratch_bytes(in_dim: int, units: int) -> int:
     """HIL_MP_GRU_M4_SCRATCH (firmware/include/hil/kernels_mp_gru.h)."""
     pad = lambda n: (n + 15) & ~15  # noqa: E731
-    return 2 * (3 * pad(in_dim) + 3 * pad(units))
+    tail = lambda n: 7 * pad(n) // 4 + 12  # noqa: E731
+    chunk = 24  # HIL_MP_CHUNK
+    return 40 * (chunk + 2) + 2 * (3 * pad(in_dim) + 3 * pad(units)) + 3 * tail(in_dim) + 3 * tail(units)
 
 
 def _ints(op: Op, opts: dict, key: str, n: int) -> list[int]:
