@@ -23,7 +23,7 @@ BUDGET_HELP = ("flash budget for the compiled model: 65536 (bytes), 64kB (SI: x1
 def pareto_table(summary: dict, front: list[dict], metric: str, budget_bytes: int) -> Table:
     base8 = summary.get("baselines", {}).get("int8")
     t = Table(title=f"Pareto front ({len(front)} genomes, budget {format_bytes(budget_bytes)})")
-    t.add_column("genome (bits per operator)", overflow="fold", min_width=20)
+    t.add_column(f"genome ({summary.get('genes', 'bits per operator')})", overflow="fold", min_width=20)
     for col in (metric, "size_bytes", "vs int8", "ticks/inference", "energy_uj"):
         t.add_column(col, justify="right", no_wrap=True)
     for r in front:

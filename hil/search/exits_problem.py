@@ -57,6 +57,7 @@ class ExitProblem:
     genome_length = 1
     gene_ranges = ((0, THRESHOLD_STEPS),)
     operators = ("exit_threshold",)
+    genes = f"exit threshold in 1/{THRESHOLD_STEPS} steps"
 
     def __init__(self, task_name: str = "se-exits", seed: int = 0, val_limit: int | None = None,
                  tflite: bytes | None = None, task=None):  # fmt: skip

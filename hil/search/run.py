@@ -75,7 +75,8 @@ def run_search(problem: Problem, boards: list[Board], settings: Settings, out: P
                            cached=counts["cached"], history=history)  # fmt: skip
         return write_results(out, store.all(), settings.objectives, settings.genome_length, metric, operators,
                              title=f"{identity.get('task', '')} · budget {settings.budget_bytes:,} B",
-                             run=run, budget_bytes=settings.budget_bytes)  # fmt: skip
+                             run=run, budget_bytes=settings.budget_bytes,
+                             **({"genes": problem.genes} if hasattr(problem, "genes") else {}))  # fmt: skip
 
 
 def _slots(boards: list[Board], urls: Optional[list], farm) -> list[BoardSlot]:
