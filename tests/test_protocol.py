@@ -18,7 +18,7 @@ FPU = {"qemu-f446": True, "qemu-rv32": False}  # the F446 has one; the C3 (rv32i
 
 def test_hello_reports_board(session):
     info = session.board_info
-    assert info.protocol_version == "1.3"
+    assert info.protocol_version == "1.4"
     assert info.firmware_version == "0.1.0"
     assert info.max_payload_bytes == MAX_PAYLOAD
     assert info.reset_cause == "power-on"
@@ -85,7 +85,7 @@ def test_hello_with_wrong_major_version(session):
 
 def test_version_mismatch_is_one_clear_error(session, monkeypatch):
     monkeypatch.setattr("hil.link.session.PROTO_VERSION", (2, 0))
-    with pytest.raises(ConfigError, match=r"speaks protocol 1\.3, this hil speaks 2\.0"):
+    with pytest.raises(ConfigError, match=r"speaks protocol 1\.4, this hil speaks 2\.0"):
         session.hello()
 
 

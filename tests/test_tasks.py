@@ -20,11 +20,11 @@ def _rows(x: np.ndarray) -> list[bytes]:
 
 
 def test_task_names_and_unknown_task():
-    assert list_tasks() == ["digits", "motions", "se", "vowels"]
+    assert list_tasks() == ["digits", "motions", "se", "se-exits", "vowels"]
     with pytest.raises(ConfigError) as err:
         get_task("vowel")
     msg = str(err.value)
-    assert "\n" not in msg and "'vowel'" in msg and "digits, motions, se, vowels" in msg
+    assert "\n" not in msg and "'vowel'" in msg and "digits, motions, se, se-exits, vowels" in msg
     with pytest.raises(ConfigError, match=r"^task 'digits': wanted no options, got root$"):
         get_task("digits", root="/tmp")
     with pytest.raises(ConfigError, match=r"^task 'se': wanted options among \[root, utterances, .*got n_vals$"):

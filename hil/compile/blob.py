@@ -12,7 +12,7 @@ import numpy as np
 from hil.errors import ModelError
 
 MAGIC = 0x4D4C4948
-VERSION = (1, 0)
+VERSION = (1, 1)  # 1.1: exits (an op's exit bits, an exit mask's number in its tensor record)
 HEADER = struct.Struct("<IHHIIIIIIIIIIIIII")  # 64 bytes
 TENSOR = struct.Struct("<BBBB4iIIfiI")  # 40 bytes
 OP = struct.Struct("<BBBBIII")  # 16 bytes
@@ -34,6 +34,7 @@ class TensorRecord:
     offset: int
     scale: float = 0.0
     zero_point: int = 0
+    exit: int = 0  # k + 1 when this output is exit k's mask (hil.compile.exits), else 0
 
     @property
     def nbytes(self) -> int:
@@ -41,7 +42,7 @@ class TensorRecord:
 
     def pack(self) -> bytes:
         dims = list(self.shape) + [0] * (4 - len(self.shape))
-        return TENSOR.pack(DTYPE_CODES[self.dtype], len(self.shape), self.location, 0, *dims, self.offset,
+        return TENSOR.pack(DTYPE_CODES[self.dtype], len(self.shape), self.location, self.exit, *dims, self.offset,
                            self.nbytes, self.scale, self.zero_point, 0)  # fmt: skip
 
 
@@ -53,6 +54,7 @@ class OpRecord:
     io_offset: int
     params_offset: int
     params_bytes: int
+    exits: int = 0  # bit k set when exit k needs this op (hil.compile.exits); 0 in a model without exits
 
 
 def _pad8(b: bytes) -> bytes:
@@ -67,7 +69,7 @@ def write_blob(data: bytes, tensors: list[TensorRecord], ops: list[OpRecord], in
     tensors_offset = HEADER.size + len(data)
     tensor_bytes = b"".join(t.pack() for t in tensors)
     ops_offset = tensors_offset + len(tensor_bytes)
-    op_bytes = b"".join(OP.pack(o.code, o.n_inputs, o.n_outputs, 0, o.io_offset, o.params_offset, o.params_bytes)
+    op_bytes = b"".join(OP.pack(o.code, o.n_inputs, o.n_outputs, o.exits, o.io_offset, o.params_offset, o.params_bytes)
                         for o in ops)  # fmt: skip
     inputs_offset = ops_offset + len(op_bytes)
     in_bytes = _pad8(struct.pack(f"<{len(inputs)}H", *inputs))
@@ -128,7 +130,7 @@ def _tensor_record(label: str, i: int, f: tuple) -> TensorRecord:
     if ndim > MAX_DIMS or location not in (LOC_ARENA, LOC_BLOB):
         raise ModelError(f"{where}: wanted up to {MAX_DIMS} dimensions in the arena or the blob, got {ndim} "
                          f"dimensions, location {location}")  # fmt: skip
-    record = TensorRecord(DTYPE_NAMES[dtype], tuple(dims[:ndim]), location, offset, scale, zp)
+    record = TensorRecord(DTYPE_NAMES[dtype], tuple(dims[:ndim]), location, offset, scale, zp, f[3])
     if min(record.shape, default=0) < 0 or record.nbytes != nbytes or not math.isfinite(scale) or scale < 0:
         raise ModelError(f"{where}: {record.dtype}{list(record.shape)} wants {record.nbytes:,} bytes and a finite "
                          f"scale >= 0, the record says {nbytes:,} bytes, scale {scale:g}")  # fmt: skip
@@ -156,7 +158,7 @@ def read_blob(blob: bytes, label: str = "<blob>") -> BlobInfo:
     tensors = [_tensor_record(label, i, TENSOR.unpack_from(blob, h["tensors_offset"] + i * TENSOR.size))
                for i in range(h["n_tensors"])]  # fmt: skip
     _table(blob, label, "op", h["ops_offset"], h["n_ops"], OP.size)
-    ops = [OpRecord(*(lambda f: (f[0], f[1], f[2], f[4], f[5], f[6]))(OP.unpack_from(blob, h["ops_offset"] + i * 16)))
+    ops = [OpRecord(*(lambda f: (f[0], f[1], f[2], f[4], f[5], f[6], f[3]))(OP.unpack_from(blob, h["ops_offset"] + i * 16)))  # noqa: E501
            for i in range(h["n_ops"])]  # fmt: skip
     inputs, outputs = _io(blob, label, h, "inputs", tensors), _io(blob, label, h, "outputs", tensors)
     macs = [0] * len(ops)

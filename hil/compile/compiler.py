@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from hil.compile import planner
+from hil.compile.exits import exit_plan, order_by_exit
 from hil.compile.fuse import fuse as fuse_cells
 from hil.compile.io import IoSpec
 from hil.compile.graph_check import check_graph
@@ -30,6 +31,7 @@ class CompiledModel:
     source: str = ""
     activation_bytes: int = 0  # the plan without kernel scratch (what TFLM's reference kernels would need)
     state_bytes: int = 0  # the ops' state after the activations (hil.compile.state), counted in arena_bytes
+    exits: tuple = ()  # per exit, cheapest first: {exit, output (position), ops (indices), macs}; () without exits
 
     @property
     def model_bytes(self) -> int:
@@ -50,6 +52,7 @@ class CompiledModel:
             "ops": self.ops,
             "inputs": [asdict(i) for i in self.inputs],
             "outputs": [asdict(o) for o in self.outputs],
+            "exits": list(self.exits),
         }
 
 
@@ -129,6 +132,9 @@ def compile_graph(graph: Graph, fuse: bool = True) -> CompiledModel:
     check_graph(graph)
     if fuse:
         graph = fuse_cells(graph)
+    plan = exit_plan(graph)
+    if plan is not None:  # ops by the first exit that needs them: any exit's ops run as a subsequence
+        graph, plan = order_by_exit(graph, plan)
     data = DataWriter(HEADER.size)
     layout = _Layout(graph, data)
     n_ops = len(graph.ops)
@@ -146,12 +152,15 @@ def compile_graph(graph: Graph, fuse: bool = True) -> CompiledModel:
             layout.alias[outs[0]] = ins[0]
         io_offset = data.add(struct.pack(f"<{len(ins) + len(outs)}H", *ins, *outs))
         params_offset = data.add(spec.params)
-        op_records.append(OpRecord(spec.code, len(ins), len(outs), io_offset, params_offset, len(spec.params)))
+        op_records.append(OpRecord(spec.code, len(ins), len(outs), io_offset, params_offset, len(spec.params),
+                                   plan.op_exits[at] if plan else 0))  # fmt: skip
         if not 0 <= spec.macs <= U32_MAX:
             raise ModelError(f"{graph.source}: {op.where()}: {spec.macs:,} MACs; the blob records up to "
                              f"{U32_MAX:,} per op")  # fmt: skip
         ops_report.append({"index": op.index, "op": op.name, "macs": spec.macs})
     outputs = [layout.ref(t, n_ops, False) for t in graph.outputs]
+    for k, pos in enumerate(plan.outputs if plan else ()):
+        layout.records[outputs[pos]].exit = k + 1
     for label, idx in (("input", inputs), ("output", outputs)):
         if any(layout.records[i].location != LOC_ARENA for i in idx):
             raise ModelError(f"{graph.source}: a model {label} is a constant; nothing to compute")
@@ -166,7 +175,18 @@ def compile_graph(graph: Graph, fuse: bool = True) -> CompiledModel:
                       int(g.zero_point[0]) if g.zero_point.size else 0, graph.signature_names.get(t, ""))  # fmt: skip
 
     return CompiledModel(blob, arena, ops_report, [io(t) for t in graph.inputs], [io(t) for t in graph.outputs],
-                         graph.source, activation_bytes, state_bytes(op_records))  # fmt: skip
+                         graph.source, activation_bytes, state_bytes(op_records), exits_of(op_records, ops_report,
+                         [layout.records[i].exit for i in outputs]))  # fmt: skip
+
+
+def exits_of(ops: list[OpRecord], report: list[dict], output_exits: list[int]) -> tuple:
+    """The exits of a compiled model from its op records and its outputs' exit numbers (k + 1, or 0)."""
+    found = sorted((e - 1, pos) for pos, e in enumerate(output_exits) if e)
+    out = []
+    for k, pos in found:
+        idx = [i for i, o in enumerate(ops) if o.exits >> k & 1]
+        out.append({"exit": k, "output": pos, "ops": idx, "macs": sum(report[i]["macs"] for i in idx)})
+    return tuple(out)
 
 
 def compile_tflite(source: bytes | Path | str, fuse: bool = True) -> CompiledModel:
@@ -183,8 +203,10 @@ def from_blob(blob: bytes, label: str = "<blob>") -> CompiledModel:
         return IoSpec(f"tensor_{i}", t.dtype, t.shape, t.scale, t.zero_point)
 
     ops = [{"index": i, "op": names.get(o.code, str(o.code)), "macs": m} for i, (o, m) in enumerate(zip(info.ops, info.macs))]
+    exits = exits_of(info.ops, ops, [info.tensors[i].exit for i in info.outputs])
     return CompiledModel(blob, info.header["arena_bytes"], ops, [io(i) for i in info.inputs],
-                         [io(i) for i in info.outputs], label, state_bytes=state_bytes(info.ops))  # fmt: skip
+                         [io(i) for i in info.outputs], label, state_bytes=state_bytes(info.ops),
+                         exits=exits)  # fmt: skip
 
 
 def load_model(path: Path | str) -> CompiledModel:

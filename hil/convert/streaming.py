@@ -16,7 +16,6 @@ from hil.errors import ConfigError
 from hil.step.roles import FEATURES, MASK, STATE, STATE_OUT, state_names
 
 
-
 def _keras():
     import keras
 
@@ -70,9 +69,10 @@ def _dense(x, kernel, bias, name):
     return y
 
 
-def _gru_cell(x, h, gru, prefix: str = "gru", out_name: str = STATE_OUT):
+def gru_cell(x, h, gru, prefix: str = "gru", out_name: str = STATE_OUT):
     """One GRU step in plain layers; the same math as keras.layers.GRUCell (both reset_after modes).
-    Its layers are named `prefix`_..., the new state `out_name`."""
+    `gru` is a GRU layer or anything with its get_weights(), .units and .cell.reset_after. Its layers are
+    named `prefix`_..., the new state `out_name`."""
     keras = _keras()
     L = keras.layers
     kernel, rkernel, bias = (np.asarray(w) for w in gru.get_weights())
@@ -117,7 +117,7 @@ def gru_step_model(trained, name: str | None = None):
     for k, ((gru, after), (in_name, out_name)) in enumerate(zip(stages, names)):
         _check_gru(gru)
         h_ins.append(keras.Input((gru.units,), name=in_name))
-        x = _gru_cell(x, h_ins[-1], gru, "gru" if len(stages) == 1 else f"gru{k}", out_name)
+        x = gru_cell(x, h_ins[-1], gru, "gru" if len(stages) == 1 else f"gru{k}", out_name)
         h_outs.append(x)
         last = k == len(stages) - 1
         for i, layer in enumerate(after):

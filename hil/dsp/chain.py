@@ -91,15 +91,25 @@ class ChainStream:
         self.last_features = np.zeros(chain.bins, np.int8)  # the quantized model input of the last hop
         self.last_mask = np.zeros(chain.bins, F)  # the dequantized mask of the last hop
         self.last_outputs: list[np.ndarray] = []  # every model output of the last hop (a gated model's gates)
+        self.last_exit = 0  # the exit the last hop took (with exits)
 
-    def _model(self, q: np.ndarray) -> list[np.ndarray]:
+    def _model(self, q: np.ndarray) -> tuple[np.ndarray, float, int]:
+        """Run the model on the quantized features; (the mask, its scale and zero point). With exits, the
+        policy picks the exit (self.last_exit) and only the states its exits wrote are fed back."""
         cfg, specs = self.config, self.model.inputs
         inputs = [q.reshape(specs[i].shape) if i == cfg.feature_input else self.states[i] for i in range(len(specs))]
-        outs = self.sim.run(*[x[None] for x in inputs], reference=cfg.reference)
+        outs = [o[0].reshape(-1) for o in self.sim.run(*[x[None] for x in inputs], reference=cfg.reference)]
+        written, mask = None, (outs[cfg.mask_output], cfg.mask_scale, cfg.mask_zp)
+        if cfg.exits is not None:
+            self.last_exit, evaluated = cfg.exits.choose(outs)
+            written, e = cfg.exits.written(evaluated), cfg.exits.exits[self.last_exit]
+            mask = (outs[e.output], e.mask_scale, e.mask_zp)
         for link in cfg.links:
-            self.states[link.state_in] = requantize_state(outs[link.state_out][0], link)
+            if written is None or link.state_out in written:  # the state rule (hil.dsp.exits): skipped ones hold
+                new = requantize_state(outs[link.state_out], link)
+                self.states[link.state_in] = new.reshape(specs[link.state_in].shape)
         self.last_outputs = outs
-        return outs
+        return mask
 
     def step(self, hop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One hop of `hop` int16 samples: (stage counts (5,), `hop` int16 output samples)."""
@@ -111,17 +121,21 @@ class ChainStream:
         t.append(time.perf_counter_ns())
         self.last_features = features(re, im, cfg.feature_inv_scale, cfg.feature_zp, cfg.chain)
         t.append(time.perf_counter_ns())
-        mask = self._model(self.last_features)[cfg.mask_output].reshape(-1)
+        mask, mask_scale, mask_zp = self._model(self.last_features)
         t.append(time.perf_counter_ns())
-        re, im = apply_mask(mask, cfg.mask_scale, cfg.mask_zp, re, im)
+        re, im = apply_mask(mask, mask_scale, mask_zp, re, im)
         t.append(time.perf_counter_ns())
         out, self.tail = synthesis(re, im, self.tail, cfg.chain)
         self.prev = np.concatenate([self.prev[len(hop) :], hop])
         t.append(time.perf_counter_ns())
-        self.last_mask = (mask.astype(np.int32) - cfg.mask_zp).astype(F) * F(cfg.mask_scale)
+        self.last_mask = (mask.astype(np.int32) - mask_zp).astype(F) * F(mask_scale)
         return np.diff(np.array(t, np.int64)).astype(np.uint32), out
 
-    def hops(self, pcm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """k hops (k, hop) -> (stage counts (k, 5), output (k, hop))."""
-        rows = [self.step(h) for h in np.asarray(pcm, np.int16).reshape(-1, self.config.chain.hop)]
-        return np.stack([r[0] for r in rows]), np.stack([r[1] for r in rows])
+    def hops(self, pcm: np.ndarray):
+        """k hops (k, hop) -> (stage counts (k, 5), output (k, hop)), and with exits the exits taken (k,)."""
+        rows, taken = [], []
+        for h in np.asarray(pcm, np.int16).reshape(-1, self.config.chain.hop):
+            rows.append(self.step(h))
+            taken.append(self.last_exit)
+        out = np.stack([r[0] for r in rows]), np.stack([r[1] for r in rows])
+        return (*out, np.array(taken, np.uint8)) if self.config.exits is not None else out

@@ -60,6 +60,7 @@ class StreamConfig:
     links: tuple[StateLink, ...] = ()
     reference: bool = False  # run the model with the reference kernels
     chain: ChainSpec = NSNET2
+    exits: object = None  # a hil.dsp.exits.ExitConfig: the exit block (protocol 1.4); None: every op runs
 
     def pack(self) -> bytes:
         """The STREAM_BEGIN payload (layout in hil/link/protocol.py). Names outside the spec's tables pack
@@ -69,8 +70,9 @@ class StreamConfig:
                            self.feature_zp, self.mask_scale, self.mask_zp)  # fmt: skip
         head += _CHAIN.pack(c.fft_size, c.hop, WINDOWS.get(c.window, 0), FEATURES.get(c.feature, 0),
                             MASKS.get(c.mask, 0), c.exponent)  # fmt: skip
-        return head + b"".join(_LINK.pack(k.state_out, k.state_in, 0, k.multiplier, k.shift, k.zp_out, k.zp_in)
-                               for k in self.links)  # fmt: skip
+        links = b"".join(_LINK.pack(k.state_out, k.state_in, 0, k.multiplier, k.shift, k.zp_out, k.zp_in)
+                         for k in self.links)  # fmt: skip
+        return head + links + (self.exits.pack() if self.exits is not None else b"")
 
     @classmethod
     def from_model(cls, model, roles, reference: bool = False, chain: ChainSpec = NSNET2) -> "StreamConfig":

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from hil.errors import LinkError
 
-PROTO_VERSION = (1, 3)  # 1.1: tensors over several frames (INPUT_WRITE, INVOKE_STAGED, OUTPUT_READ); 1.2: the flash
-# model slot (SLOT_LOAD, the slot report in MODEL_INFO); 1.3: the speech chain's configuration in STREAM_BEGIN
+PROTO_VERSION = (1, 4)  # 1.1: tensors over several frames (INPUT_WRITE, INVOKE_STAGED, OUTPUT_READ); 1.2: the flash
+# model slot (SLOT_LOAD, the slot report in MODEL_INFO); 1.3: the speech chain's configuration in STREAM_BEGIN;
+# 1.4: early exits (an optional exit block in STREAM_BEGIN, the exit taken per hop in STREAM_HOPS' reply)
 HEADER = struct.Struct("<BBH")  # type, status, seq
 CRC_BYTES = 4
 MAX_PAYLOAD = 4096
@@ -155,17 +156,25 @@ class BoardInfo:
 #   f32 mask_scale, i32 mask_zp; the chain: u16 fft_size, u16 hop, u8 window, u8 feature, u8 mask,
 #   u8 reserved, f32 exponent (codes in hil.dsp.spec); then per link: u8 state_out (output position),
 #   u8 state_in (input position), u16 reserved, i32 multiplier, i32 shift, i32 zp_out, i32 zp_in
-#   (hil.dsp.config). Reply OK: u16 max hops per STREAM_HOPS; BAD_ARG: u8 reason (STREAM_REASONS), for
+#   (hil.dsp.config); then (1.4, optional) the exit block: u8 mode (1 fixed, 2 confidence), u8 exit,
+#   u8 n_exits, u8 reserved, per exit u8 output, 3 reserved, f32 mask_scale, i32 mask_zp, i32 centre,
+#   u32 limit (hil.dsp.exits). Without it every op runs, as before 1.4. Reply OK: u16 max hops per STREAM_HOPS; BAD_ARG: u8 reason (STREAM_REASONS), for
 #   reasons 2 and 3 followed by u16 the chain's bins; NO_MODEL without one.
 # STREAM_HOPS payload: k x hop i16 samples, 1 <= k <= max hops. Reply: k x (5 u32 stage counts
-#   [analysis, feature, model, mask, synthesis], hop i16 samples). STATE: no stream, or the model
+#   [analysis, feature, model, mask, synthesis], with an exit block u8 exit taken + u8 reserved,
+#   hop i16 samples). STATE: no stream, or the model
 #   changed since STREAM_BEGIN.
 STREAM_STAGES = ("analysis", "feature", "model", "mask", "synthesis")
 
 
-def stream_max_hops(hop: int) -> int:
+def stream_record_bytes(hop: int, exits: bool = False) -> int:
+    """One hop's STREAM_HOPS reply record: stage counts, the exit taken (with exits), samples."""
+    return 4 * len(STREAM_STAGES) + (2 if exits else 0) + 2 * hop
+
+
+def stream_max_hops(hop: int, exits: bool = False) -> int:
     """The most hops one STREAM_HOPS carries: its reply (stage counts and samples per hop) fits a frame."""
-    return MAX_PAYLOAD // (4 * len(STREAM_STAGES) + 2 * hop)
+    return MAX_PAYLOAD // stream_record_bytes(hop, exits)
 
 
 STREAM_MAX_HOPS = stream_max_hops(160)  # nsNet2's chain: 12
@@ -185,6 +194,9 @@ STREAM_REASONS = {
     13: "chain: wanted a feature the board computes (1 log-power, 2 power-law)",
     14: "chain: wanted a power-law exponent in (0, 2], or 0 for log-power",
     15: "chain: wanted a mask the board applies (1 gain)",
+    16: "exits: wanted a model with exits and, per exit, its mask output with that output's "
+        "quantization",
+    17: "exits: wanted a fixed exit the model has",
 }
 
 
@@ -195,12 +207,15 @@ def stream_reason(payload: bytes) -> str:
     return STREAM_REASONS.get(code, f"unknown reason {code}").format(bins=bins)
 
 
-def parse_stream_hops(payload: bytes, hops: int, hop: int = 160):
-    """A STREAM_HOPS reply -> (stage counts (hops, 5) uint32, samples (hops, hop) int16)."""
+def parse_stream_hops(payload: bytes, hops: int, hop: int = 160, exits: bool = False):
+    """A STREAM_HOPS reply -> (stage counts (hops, 5) uint32, samples (hops, hop) int16), and for a
+    stream with exits the exit each hop took (hops,) uint8 as a third item."""
     import numpy as np
 
-    record = np.dtype([("counts", "<u4", (len(STREAM_STAGES),)), ("pcm", "<i2", (hop,))])
+    fields = [("counts", "<u4", (len(STREAM_STAGES),))] + ([("exit", "u1"), ("_", "u1")] if exits else [])
+    record = np.dtype(fields + [("pcm", "<i2", (hop,))])
     if len(payload) != hops * record.itemsize:
         raise LinkError(f"STREAM_HOPS reply: wanted {hops * record.itemsize} bytes for {hops} hops, got {len(payload)}")
     rows = np.frombuffer(payload, record)
-    return rows["counts"].astype(np.uint32), rows["pcm"].astype(np.int16)
+    out = rows["counts"].astype(np.uint32), rows["pcm"].astype(np.int16)
+    return (*out, rows["exit"].copy()) if exits else out

@@ -23,7 +23,6 @@ from hil.link.protocol import (
     PROTO_VERSION,
     RESET_CAUSES,
     SEQ_NONE,
-    STREAM_STAGES,
     TYPE_EVENT,
     TYPE_REPLY,
     BoardInfo,
@@ -32,6 +31,7 @@ from hil.link.protocol import (
     Status,
     cmd_name,
     parse_stream_hops,
+    stream_record_bytes,
     reply_type,
     stream_reason,
 )
@@ -72,6 +72,7 @@ class Session:
         self._reader = framing.FrameReader()
         self._pending: list = []
         self._seq = itertools.count(int.from_bytes(os.urandom(2), "little") % SEQ_NONE)
+        self.stream_exits = False  # the running stream has an exit block: hops report the exit taken
 
     @classmethod
     def connect(
@@ -269,7 +270,9 @@ class Session:
     def stream_begin(self, config: bytes) -> int:
         """Start the speech-enhancement stream on the loaded model (STREAM_BEGIN payload, e.g.
         hil.dsp.config.StreamConfig.pack()); returns the most hops one stream_hops may carry."""
-        reply = self.exchange(Cmd.STREAM_BEGIN, bytes(config))
+        config = bytes(config)
+        self.stream_exits = len(config) > 32 + 20 * (config[2] if len(config) > 2 else 0)  # the 1.4 exit block
+        reply = self.exchange(Cmd.STREAM_BEGIN, config)
         if reply.status == Status.BAD_ARG:
             raise DeviceError(f"board on {self.url} refused the stream configuration: {stream_reason(reply.payload)}",
                               reply.status, reply.payload)  # fmt: skip
@@ -280,13 +283,13 @@ class Session:
 
     def stream_hops(self, pcm):
         """Stream k hops (k x hop int16, the hop of the stream's chain) through the board's chain:
-        (stage counts (k, 5), output (k, hop))."""
+        (stage counts (k, 5), output (k, hop)), and with exits the exit each hop took (k,)."""
         import numpy as np
 
         hops = np.ascontiguousarray(pcm, dtype="<i2")
         if hops.ndim != 2:
             raise ConfigError(f"stream_hops: wanted (hops, hop samples) int16, got shape {hops.shape}")
-        reply_bytes = len(hops) * (4 * len(STREAM_STAGES) + 2 * hops.shape[1])
+        reply_bytes = len(hops) * stream_record_bytes(hops.shape[1], self.stream_exits)
         reply = self.exchange(Cmd.STREAM_HOPS, hops.tobytes(), reply_bytes=reply_bytes)
         if reply.status == Status.STATE:
             raise DeviceError(f"board on {self.url} has no stream: STREAM_BEGIN first (a new model ends a stream)",
@@ -294,4 +297,4 @@ class Session:
         if reply.status != Status.OK:
             raise DeviceError(f"board on {self.url} answered STREAM_HOPS with {Status.describe(reply.status)}",
                               reply.status, reply.payload)  # fmt: skip
-        return parse_stream_hops(reply.payload, len(hops), hops.shape[1])
+        return parse_stream_hops(reply.payload, len(hops), hops.shape[1], self.stream_exits)

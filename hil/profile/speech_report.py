@@ -93,3 +93,19 @@ def plot(path: Path, utts: list[Utterance], report: dict) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def sweep_table(sweep: dict, clock_hz: int) -> Table:
+    """--sweep-exits: one row per exit, policy threshold and baseline."""
+    rows = sweep["rows"]
+    unit = _unit(rows[0]["counter"])
+    t = Table(title=f"hil profile --sweep-exits: {sweep['model']} on {sweep['board']} ({sweep['utterances']} "
+                    f"utterances, {rows[0]['counter']})")  # fmt: skip
+    for col in ("config", f"{unit}/frame", f"model {unit}/frame", f"load @{clock_hz / 1e6:g} MHz",
+                *(f"Δ{m}" for m in METRICS), "exits taken"):  # fmt: skip
+        t.add_column(col, justify="left" if col == "config" else "right")
+    for r in rows:
+        q = [f"{r[f'{m}_delta']:+.3f}" if f"{m}_delta" in r else "-" for m in METRICS]
+        t.add_row(r["config"], f"{r['ticks_per_frame']:,.0f}", f"{r['model_ticks_per_frame']:,.0f}",
+                  f"{r['real_time_load']:.1%}", *q, str(r.get("exit_histogram", "-")))  # fmt: skip
+    return t

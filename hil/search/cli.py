@@ -23,7 +23,7 @@ BUDGET_HELP = ("flash budget for the compiled model: 65536 (bytes), 64kB (SI: x1
 def pareto_table(summary: dict, front: list[dict], metric: str, budget_bytes: int) -> Table:
     base8 = summary.get("baselines", {}).get("int8")
     t = Table(title=f"Pareto front ({len(front)} genomes, budget {format_bytes(budget_bytes)})")
-    t.add_column("genome (bits per operator)", overflow="fold", min_width=20)
+    t.add_column(f"genome ({summary.get('genes', 'bits per operator')})", overflow="fold", min_width=20)
     for col in (metric, "size_bytes", "vs int8", "ticks/inference", "energy_uj"):
         t.add_column(col, justify="right", no_wrap=True)
     for r in front:
@@ -65,17 +65,22 @@ def _checked_options(args):
 def cmd_search(args) -> None:
     from hil.errors import BudgetError
     from hil.search.nsga import Settings
+    from hil.search.exits_problem import ExitProblem
     from hil.search.problem import MpGruProblem
     from hil.search.run import run_search
+    from hil.tasks import get_task
 
     budget, objectives, boards = _checked_options(args)
     console = Console(stderr=True)
     console.print(
         f"search: task {args.task}, budget {format_bytes(budget)}, boards {', '.join(b.name for b in boards)}"
     )
-    problem = MpGruProblem(args.task, seed=args.seed, val_limit=args.val_limit)
+    # the task's model picks the genes: per-operator bit widths, or an early-exit model's policy threshold
+    kind = getattr(get_task(args.task), "problem", "mpgru")
+    problem = {"mpgru": MpGruProblem, "exits": ExitProblem}[kind](args.task, seed=args.seed, val_limit=args.val_limit)
     settings = Settings(population=args.population, generations=args.generations, seed=args.seed,
-                        genome_length=problem.genome_length, objectives=objectives, budget_bytes=budget)  # fmt: skip
+                        genome_length=problem.genome_length, objectives=objectives, budget_bytes=budget,
+                        gene_ranges=getattr(problem, "gene_ranges", ()))  # fmt: skip
     identity = {"task": args.task, "model": problem.task.zoo_name, "val_limit": args.val_limit}
     with _farm(args) as farm:
         summary = run_search(problem, boards, settings, args.out, identity, problem.task.metric_name,
@@ -135,7 +140,9 @@ def add_search_parser(subparsers) -> None:
     # and parse_budget answers it in one line
     p._negative_number_matcher = re.compile(r"^-\.?\d.*$")
     p.add_argument("--budget", required=True, help=BUDGET_HELP)
-    p.add_argument("--task", default="se", help="se, vowels, motions or digits (default se)")
+    p.add_argument("--task", default="se", help="se, vowels, motions or digits (default se); se-exits: the "
+                   "early-exit nsnet2-exits, genes its confidence threshold (its model needs the flash slot: "
+                   "hil flash it first, and a budget of 384KiB)")  # fmt: skip
     p.add_argument("--board", action="append", metavar="B",
                    help=f"board to measure on (default {DEFAULT_BOARD}); repeat to measure on several in parallel")  # fmt: skip
     p.add_argument("--boards", metavar="ID:N", help="N boards of type ID (qemu-f446:4; a comma list for several "

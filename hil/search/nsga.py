@@ -24,7 +24,7 @@ from typing import Callable, Sequence
 from deap import base, tools
 
 from hil.errors import ConfigError
-from hil.search.genome import MAX_BITS, MIN_BITS, genome_key, random_genome, uniform
+from hil.search.genome import gene_range, genome_key, random_genome, uniform
 from hil.search.store import Evaluation
 
 OBJECTIVES = {"accuracy": 1.0, "size": -1.0, "cycles": -1.0, "energy": -1.0}
@@ -64,6 +64,7 @@ class Settings:
     objectives: tuple[str, ...]
     budget_bytes: int
     crossover_p: float = 0.9
+    gene_ranges: tuple = ()  # per gene (lowest, highest); () for bit widths 2..8 everywhere
 
     def check(self) -> None:
         if self.population < 4 or self.population % 4:
@@ -89,9 +90,9 @@ class Individual(list):
 
 def initial_population(s: Settings, fitness_class: type, rng: random.Random) -> list[Individual]:
     """The homogeneous baselines (8, 6, 4 bits) and seeded random genomes."""
-    genes = [list(uniform(b, s.genome_length)) for b in BASELINE_BITS][: s.population]
+    genes = [list(uniform(b, s.genome_length, s.gene_ranges)) for b in BASELINE_BITS][: s.population]
     while len(genes) < s.population:
-        genes.append(random_genome(rng, s.genome_length))
+        genes.append(random_genome(rng, s.genome_length, s.gene_ranges))
     return [Individual(g, fitness_class) for g in genes]
 
 
@@ -102,11 +103,11 @@ def crossover_uniform(a: list, b: list, rng: random.Random, indpb: float = 0.5) 
             a[i], b[i] = b[i], a[i]
 
 
-def mutate_bits(genes: list, rng: random.Random, indpb: float) -> None:
-    """Redraw each bit width uniformly in MIN_BITS..MAX_BITS with probability indpb (DEAP's mutUniformInt)."""
+def mutate_bits(genes: list, rng: random.Random, indpb: float, ranges=()) -> None:
+    """Redraw each gene uniformly in its range (bit widths: 2..8) with probability indpb (DEAP's mutUniformInt)."""
     for i in range(len(genes)):
         if rng.random() < indpb:
-            genes[i] = rng.randint(MIN_BITS, MAX_BITS)
+            genes[i] = rng.randint(*gene_range(ranges, i))
 
 
 def _tournament(a: Individual, b: Individual, rng: random.Random) -> Individual:
@@ -136,8 +137,8 @@ def vary(parents: list[Individual], s: Settings, rng: random.Random) -> list[Ind
     for a, b in zip(kids[::2], kids[1::2]):
         if rng.random() <= s.crossover_p:
             crossover_uniform(a, b, rng)
-        mutate_bits(a, rng, 1.0 / s.genome_length)
-        mutate_bits(b, rng, 1.0 / s.genome_length)
+        mutate_bits(a, rng, 1.0 / s.genome_length, s.gene_ranges)
+        mutate_bits(b, rng, 1.0 / s.genome_length, s.gene_ranges)
     return kids
 
 

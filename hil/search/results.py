@@ -20,6 +20,7 @@ from hil.search.nsga import BASELINE_BITS, OBJECTIVES, _FIELD
 from hil.search.store import Evaluation
 
 TOLERANCE = 0.01  # the relative accuracy drop the summary accepts against the 8-bit baseline
+GENES = "bits per operator"  # what a genome holds, unless the problem says otherwise (its `genes`)
 
 
 def _better_or_equal(a: Evaluation, b: Evaluation, objectives: Sequence[str]) -> bool:
@@ -36,20 +37,24 @@ def pareto_front(evals: list[Evaluation], objectives: Sequence[str]) -> list[Eva
     return sorted(front, key=lambda e: (e.size_bytes, -e.accuracy))
 
 
-def baselines(evals: list[Evaluation], genome_length: int) -> dict[str, Evaluation]:
+def baselines(evals: list[Evaluation], genome_length: int, bit_widths: bool = True) -> dict[str, Evaluation]:
+    """The homogeneous int8/int6/int4 genomes evaluated; none when the genes are not bit widths."""
+    if not bit_widths:
+        return {}
     by_key = {e.genome: e for e in evals}
     found = {f"int{b}": by_key.get(genome_key(uniform(b, genome_length))) for b in BASELINE_BITS}
     return {k: v for k, v in found.items() if v is not None}
 
 
-def summary(evals: list[Evaluation], genome_length: int, metric: str, budget_bytes: int | None = None) -> dict:
+def summary(evals: list[Evaluation], genome_length: int, metric: str, budget_bytes: int | None = None,
+            genes: str = GENES) -> dict:
     """Counts, baselines and the smallest feasible genome within tolerance of int8 (never an infeasible one);
     when nothing fits the budget, `nothing_fits` and the smallest genome seen instead."""
-    base = baselines(evals, genome_length)
+    base = baselines(evals, genome_length, genes == GENES)
     feasible = [e for e in evals if e.feasible]
     out = {"metric": metric, "tolerance_relative": TOLERANCE, "budget_bytes": budget_bytes, "evaluations": len(evals),
            "feasible_evaluations": len(feasible), "nothing_fits": not feasible,
-           "baselines": {k: _row(v) for k, v in base.items()}}  # fmt: skip
+           "baselines": {k: _row(v) for k, v in base.items()}, "genes": genes}  # fmt: skip
     if not feasible:
         if evals:
             smallest = min(evals, key=_smallest_first)
@@ -60,7 +65,7 @@ def summary(evals: list[Evaluation], genome_length: int, metric: str, budget_byt
         return out
     ref = base.get("int8")
     if ref is None:
-        out["note"] = "the 8-bit baseline was not evaluated"
+        out["note"] = "the 8-bit baseline was not evaluated" if genes == GENES else f"genes: {genes}, no int8 baseline"
         return out
     out["accuracy_floor"] = floor = ref.accuracy - TOLERANCE * abs(ref.accuracy)
     ok = [e for e in feasible if e.accuracy >= floor]
@@ -88,7 +93,7 @@ _CSV = ("genome", "accuracy", "size_bytes", "cycles", "energy_uj", "counter", "e
 
 def write_results(out: Path, evals: list[Evaluation], objectives: Sequence[str], genome_length: int,
                   metric: str, operators: Sequence[str] = (), title: str = "", run: dict | None = None,
-                  budget_bytes: int | None = None) -> dict:  # fmt: skip
+                  budget_bytes: int | None = None, genes: str = GENES) -> dict:  # fmt: skip
     """Write pareto.json, pareto.csv, pareto.png and summary.json into `out`; returns the summary.
     `run` (how the search went: timings, boards, speed-up) is stored in the summary as "run"."""
     out = Path(out)
@@ -101,12 +106,12 @@ def write_results(out: Path, evals: list[Evaluation], objectives: Sequence[str],
         w.writerow(_CSV)
         for e in front:
             w.writerow([getattr(e, c) for c in _CSV])
-    s = summary(evals, genome_length, metric, budget_bytes)
+    s = summary(evals, genome_length, metric, budget_bytes, genes)
     s["front_size"] = len(front)
     if run is not None:
         s["run"] = run
     (out / "summary.json").write_text(json.dumps(s, indent=2) + "\n")
-    plot(out / "pareto.png", evals, front, baselines(evals, genome_length), metric, title)
+    plot(out / "pareto.png", evals, front, baselines(evals, genome_length, genes == GENES), metric, title)
     return s
 
 

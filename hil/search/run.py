@@ -44,7 +44,9 @@ def run_search(problem: Problem, boards: list[Board], settings: Settings, out: P
     with Store(out / "search.db") as store:
         stored_before = store.count()
         # --generations may grow between runs: a longer run continues the same replayed history
-        checked = {k: v for k, v in asdict(settings).items() if k != "generations"}
+        checked = {k: v for k, v in asdict(settings).items() if k not in ("generations", "gene_ranges")}
+        if settings.gene_ranges:  # as JSON keeps them, so that a resumed run compares equal
+            checked["gene_ranges"] = [list(r) for r in settings.gene_ranges]
         resumed = store.check_settings({**identity, **checked, "objectives": list(settings.objectives)})
         slots = _slots(boards, urls, farm)
         total = settings.population * (settings.generations + 1)
@@ -74,7 +76,8 @@ def run_search(problem: Problem, boards: list[Board], settings: Settings, out: P
         run["cycles_measured"] = getattr(problem, "cost_note", None)  # a few steps or all validation (if said)
         return write_results(out, store.all(), settings.objectives, settings.genome_length, metric, operators,
                              title=f"{identity.get('task', '')} · budget {settings.budget_bytes:,} B",
-                             run=run, budget_bytes=settings.budget_bytes)  # fmt: skip
+                             run=run, budget_bytes=settings.budget_bytes,
+                             **({"genes": problem.genes} if hasattr(problem, "genes") else {}))  # fmt: skip
 
 
 def _slots(boards: list[Board], urls: Optional[list], farm) -> list[BoardSlot]:

@@ -124,7 +124,7 @@ def evaluation(path: Path, row: dict) -> dict:
     for column, (kinds, nullable) in EVALUATION_COLUMNS.items():
         _check_type(path, f"{where}, {column}", row.get(column), kinds, nullable)
     try:
-        canonical = genome_key(parse_genome_key(row["genome"]))
+        canonical = genome_key(parse_genome_key(row["genome"], bit_widths=False))
     except ConfigError:
         canonical = None
     if canonical != row["genome"]:

@@ -9,7 +9,7 @@ through its Session; the in-process engines are named in CHAIN_ENGINES.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -37,12 +37,24 @@ class StreamModel:
     def chain(self) -> ChainSpec:
         return self.config.chain
 
+    @property
+    def n_exits(self) -> int:
+        return len(self.compiled.exits)
+
     @classmethod
-    def from_tflite(cls, tflite: bytes, reference: bool = False, name: str = "model") -> "StreamModel":
-        """The model on the chain its .tflite names (hil.dsp.identity; nsNet2's when it names none)."""
+    def from_tflite(cls, tflite: bytes, reference: bool = False, name: str = "model", policy=None) -> "StreamModel":
+        """The model on the chain its .tflite names (hil.dsp.identity; nsNet2's when it names none); with an
+        ExitPolicy (hil.dsp.exits), a stream of the model's early exits (one clear line without exits)."""
         compiled = compile_tflite(tflite)
         chain = chain_of(tflite, name)
-        return cls(compiled, StreamConfig.from_model(compiled, step_io(tflite), reference, chain))
+        model = cls(compiled, StreamConfig.from_model(compiled, step_io(tflite), reference, chain))
+        return model if policy is None else model.with_policy(policy, tflite, name)
+
+    def with_policy(self, policy, tflite: bytes, name: str = "model") -> "StreamModel":
+        """The same model streamed under another exit policy."""
+        from hil.step.exits import exit_config_of
+
+        return StreamModel(self.compiled, replace(self.config, exits=exit_config_of(tflite, policy, name)))
 
 
 @dataclass
@@ -51,6 +63,7 @@ class StreamResult:
     stage_counts: np.ndarray  # (hops, 5) uint32, columns STAGES
     counter: str  # what the counts count: "tim2-icount" (instructions), "dwt" (cycles), "host-ns"
     stages: tuple = STREAM_STAGES
+    exits: np.ndarray | None = None  # (hops,) uint8: the exit each hop took (streams with an exit policy)
 
 
 class BoardStream:
@@ -73,7 +86,8 @@ class SimStream:
 
     def __init__(self, model: StreamModel):
         self._command, self.hop = stream_command, model.chain.hop
-        self.max_hops = stream_max_hops(self.hop)
+        self.exits = model.config.exits is not None
+        self.max_hops = stream_max_hops(self.hop, self.exits)
         Simulator(model.compiled.blob).ensure_loaded()
         status, reply = stream_command("begin", model.config.pack())
         if status != Status.OK:
@@ -86,7 +100,7 @@ class SimStream:
         if status != Status.OK:
             raise DeviceError(f"simulator answered STREAM_HOPS with {Status.describe(status)} "
                               "(another model loaded since STREAM_BEGIN ends the stream)", status)  # fmt: skip
-        return parse_stream_hops(reply, len(rows), self.hop)
+        return parse_stream_hops(reply, len(rows), self.hop, self.exits)
 
 
 def _mirror(model: StreamModel) -> ChainStream:
@@ -124,15 +138,17 @@ def stream_utterance(target, model: StreamModel, pcm: np.ndarray, hops_per_reque
     rows = stream_hops_of(pcm, model.chain)
     stream = open_stream(target, model)
     step = min(hops_per_request or stream.max_hops, stream.max_hops)
-    counts, outs = [], []
+    counts, outs, taken = [], [], []
     for start in range(0, len(rows), step):
         try:
-            c, o = stream.hops(rows[start : start + step])
+            c, o, *e = stream.hops(rows[start : start + step])
         except BoardResetError as exc:
             raise BoardResetError(f"{exc}: the stream lost its state at hop {start} of {len(rows)}",
                                   exc.reset_cause) from None  # fmt: skip
         counts.append(c)
         outs.append(o)
+        taken.extend(e)
     out = np.concatenate(outs).reshape(-1)
     latency = model.chain.latency
-    return StreamResult(out[latency : latency + len(pcm)].copy(), np.concatenate(counts), stream.counter)
+    return StreamResult(out[latency : latency + len(pcm)].copy(), np.concatenate(counts), stream.counter,
+                        exits=np.concatenate(taken) if taken else None)  # fmt: skip

@@ -33,6 +33,7 @@ class StepIO:
     features: object  # the feature input
     mask: object  # the mask output
     states: tuple  # ((state input, its new-state output), ...): one pair per GRU, in layer order
+    exits: tuple = ()  # the early exits' mask outputs, cheapest first (hil.convert.exits); the mask is the last exit
 
     @property
     def state(self):
@@ -108,20 +109,23 @@ def step_io(interpreter_or_tflite_bytes) -> StepIO:
     'state_out_<i>', or 'output_<k>' in the Keras order [mask, new states...] that gru_step_model
     builds), then by tensor names, then by the op that writes each output (new states come from ADD).
     A model of one input and one output is stateless: features and mask, N = 0. Outputs named by signature
-    'gates_<k>' (a gated block's per-frame channel gates: hil.dyncp) are reports, not roles: left out here."""
+    'gates_<k>' (a gated block's per-frame channel gates: hil.dyncp) are reports, not roles: left out here.
+    A model with early exits has one more mask output per early exit after those ('exit_<k>', or output_<k>
+    in that order)."""
     info = _info_of(interpreter_or_tflite_bytes)
     side = {pos for name, pos in info.signature_outputs.items() if re.fullmatch(r"gates_\d+", name)}
     if side:
         info = replace(info, outputs=[t for t in info.outputs if t.position not in side])
     n = len(info.inputs) - 1
-    if n < 0 or len(info.outputs) != n + 1:
+    extra = len(info.outputs) - n - 1
+    if n < 0 or extra < 0 or (extra and n == 0):
         raise ConfigError(
-            f"step model: wanted features + N states in and mask + N states out (N >= 0), "
+            f"step model: wanted features + N states in and mask + N states (+ early exits) out (N >= 0), "
             f"got {len(info.inputs)} inputs and {len(info.outputs)} outputs"
         )
     pairs = state_names(n)
     ins = _named(info.inputs, info.signature_inputs, [FEATURES] + [a for a, _ in pairs])
-    out_names = [MASK] + [b for _, b in pairs]
+    out_names = [MASK] + [b for _, b in pairs] + [f"exit_{k}" for k in range(extra)]
     sig_out = dict(info.signature_outputs)
     for k, name in enumerate(out_names):
         if f"output_{k}" in sig_out:
@@ -134,7 +138,7 @@ def step_io(interpreter_or_tflite_bytes) -> StepIO:
     if ins is None or outs is None:
         names = [t.name for t in info.inputs + info.outputs]
         raise ConfigError(f"step model: wanted inputs/outputs named by signature or 'state', got tensors {names}")
-    roles = StepIO(ins[0], outs[0], tuple(zip(ins[1:], outs[1:])))
+    roles = StepIO(ins[0], outs[0], tuple(zip(ins[1:], outs[1 : n + 1])), tuple(outs[n + 1 :]))
     for (a, b), (name, _) in zip(roles.states, pairs):
         if a.shape != b.shape:
             raise ConfigError(f"step model: wanted {name} in and out of one shape, got {a.shape} and {b.shape}")

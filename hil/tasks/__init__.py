@@ -16,6 +16,7 @@ TASKS = {
     "digits": "hil.tasks.digits:Digits",
     "motions": "hil.tasks.motions:Motions",
     "se": "hil.tasks.se:SpeechEnhancement",
+    "se-exits": "hil.tasks.se:SpeechEnhancementExits",
     "vowels": "hil.tasks.vowels:Vowels",
 }
 _LOADED: dict = {}

@@ -111,6 +111,14 @@ class SpeechEnhancement(Task):
         return scores
 
 
+class SpeechEnhancementExits(SpeechEnhancement):
+    """se with nsnet2-exits, the early-exit model: its search is over the exit policy (hil.search.exits_problem)."""
+
+    name = "se-exits"
+    zoo_name = "nsnet2-exits"
+    problem = "exits"
+
+
 def _ensure_corpus(root: Path, utterances: int, seed: int) -> None:
     """Generate the corpus with the default SNRs and noises, or reuse it; never regenerate a folder that
     holds a finished corpus made with other parameters (the cache may be shared with other work)."""

@@ -15,9 +15,13 @@ def cmd_train(args) -> None:
         print(json.dumps(card | {"out": str(out)}, indent=2))
         return
     q = card["metrics_held_out"]
+    if "exits" in q:  # a model with early exits: PESQ-wb per exit
+        scores = ", ".join(f"exit {e['exit']} float {e['float']['pesq_wb']:.3f} int8 {e['int8']['pesq_wb']:.3f}"
+                           for e in q["exits"])  # fmt: skip
+    else:
+        scores = f"float {q['float']['pesq_wb']:.3f}, int8 {q['int8']['pesq_wb']:.3f}"
     print(f"{args.name}: {card['params']:,} params, {card['training']['epochs']} epochs in {card['train_seconds']} s "
-          f"-> {out}; test PESQ-wb noisy {q['noisy']['pesq_wb']:.3f}, float {q['float']['pesq_wb']:.3f}, "
-          f"int8 {q['int8']['pesq_wb']:.3f} ({q['utterances']} utterances)")  # fmt: skip
+          f"-> {out}; test PESQ-wb noisy {q['noisy']['pesq_wb']:.3f}, {scores} ({q['utterances']} utterances)")
 
 
 def add_train_parser(subparsers) -> None:

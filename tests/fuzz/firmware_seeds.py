@@ -193,6 +193,7 @@ def loader_graphs() -> dict:
     layer ops."""
     from hil.compile import synth, synth_gconv, synth_gru, synth_mpgru as mp_synth
     from hil.mpgru.genome import OPERATORS
+    from tests.exit_models import exits_graph
     from tests.graphs import fast_path_graphs, layer_graphs
 
     genome = tuple(int(b) for b in np.random.default_rng(5).integers(2, 9, len(OPERATORS)))
@@ -207,6 +208,7 @@ def loader_graphs() -> dict:
         "mpgru-6-5-8bit-batch2": mp_synth.mp_graph(mp_synth.random_layer(6, 5, (8,) * len(OPERATORS), 6), batch=2),
         "gru-step-6-9-5-both-resets": synth_gru.gru_step(6, (9, 5), (True, False), seed=2),
         "gated-conv-13-10-5-k3-d2": synth_gconv.gconv_graph(synth_gconv.random_block(13, 10, 5, 3, 2, seed=3)),
+        "exits-8-4-4": exits_graph(),
         "avgpool-9x9x13-k3-same-relu": synth.pool2d(9, 9, 13, k=(3, 3), same=True, activation=1),
         "avgpool-2x150x6-300-taps": synth.pool2d(2, 150, 6, k=(2, 150), stride=(1, 1)),
         "maxpool-7x9x9-k3-s2-relu6": synth.pool2d(7, 9, 9, k=(3, 3), same=True, kind="MAX_POOL_2D", activation=3),

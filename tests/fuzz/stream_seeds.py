@@ -83,4 +83,55 @@ def stream_seed() -> LinkSeed:
 
 def stream_link_seeds() -> dict[str, LinkSeed]:
     """fuzz_link's stream seeds by file name."""
-    return {"stream": stream_seed(), "stream-512": chain_stream_seed()}
+    return {"stream": stream_seed(), "stream-512": chain_stream_seed(), "stream-exits": exits_stream_seed()}
+
+
+def exits_stream_model():
+    """A 161-bin mask model with an early exit (protocol 1.4), small enough for the harness: features -> 1x1
+    depthwise -> LOGISTIC = exit_0, and the same activations -> another LOGISTIC = mask (hil.compile.exits)."""
+    from dataclasses import replace
+
+    from hil.compile import synth
+    from hil.compile.compiler import compile_graph
+    from hil.compile.tflite import Op, Tensor
+
+    g = synth.depthwise(1, 1, 161, k=(1, 1))
+    t = list(g.tensors)
+    for name in ("exit_0", "mask"):
+        t.append(Tensor(len(t), name, "int8", (1, 1, 1, 161), np.array([1 / 256], np.float32), np.array([-128]), 0,
+                        None))  # fmt: skip
+    ops = [g.ops[0], Op(1, "LOGISTIC", [3], [4]), Op(2, "LOGISTIC", [3], [5])]
+    graph = replace(g, tensors=t, ops=ops, outputs=[5, 4], signature_names={5: "mask", 4: "exit_0"},
+                    consumers={3: [1, 2], 0: [0], 1: [0], 2: [0]})  # fmt: skip
+    return compile_graph(graph)
+
+
+def exits_stream_config(model, policy) -> bytes:
+    from hil.dsp.config import StreamConfig
+    from hil.dsp.exits import exit_config
+
+    f, m = model.inputs[0], model.outputs[0]
+    exits = exit_config(policy, model.outputs, [1, 0], [set(), set()], 161)
+    return StreamConfig(0, 0, 1.0 / f.scale, f.zero_point, m.scale, m.zero_point, exits=exits).pack()
+
+
+def exits_stream_seed() -> LinkSeed:
+    """Upload the exits model; stream 2 hops under the confidence policy (11 hops per request: each reply
+    record carries the exit taken); a fixed exit 5 is refused (reason 17) and ends it; stream 1 hop at fixed
+    exit 0."""
+    from hil.dsp.exits import ExitPolicy
+
+    model = exits_stream_model()
+    hops = (np.arange(2 * 160, dtype=np.int16) * 97).tobytes()
+    bad = bytearray(exits_stream_config(model, ExitPolicy("fixed", 0)))
+    bad[32 + 1] = 5  # the exit block's fixed exit
+    return structured(
+        *upload(model.blob), _model_info(2),
+        Request(Cmd.STREAM_BEGIN, exits_stream_config(model, ExitPolicy("confidence", threshold=0.5)),
+                head=struct.pack("<H", 11)),
+        Request(Cmd.STREAM_HOPS, hops, length=2 * (HOP_REPLY_BYTES + 2)),
+        Request(Cmd.STREAM_BEGIN, bytes(bad), Status.BAD_ARG, head=b"\x11"),
+        Request(Cmd.STREAM_HOPS, hops[:HOP_BYTES], status=Status.STATE),  # the refusal ended the stream
+        Request(Cmd.STREAM_BEGIN, exits_stream_config(model, ExitPolicy("fixed", 0)), head=struct.pack("<H", 11)),
+        Request(Cmd.STREAM_HOPS, hops[:HOP_BYTES], length=HOP_REPLY_BYTES + 2),
+    )  # fmt: skip

@@ -12,7 +12,13 @@
  *   tensors          n_tensors x hil_tensor_t
  *   ops              n_ops x hil_op_t
  *   inputs, outputs  u16 tensor indices
- *   data             constant tensors, op parameter records, op io lists */
+ *   data             constant tensors, op parameter records, op io lists
+ *
+ * Early exits (1.1, hil/compile/exits.py): a model may stop after any of up to
+ * HIL_MODEL_MAX_EXITS exits. Op record `exits` has bit k set when exit k needs
+ * the op; the output tensor holding exit k's mask has `exit` = k + 1. The ops
+ * are ordered by the first exit that needs them, so exits 0..k run as a
+ * subsequence of the planned order. A blob without exits has zeros there. */
 #ifndef HIL_MODEL_H
 #define HIL_MODEL_H
 
@@ -23,10 +29,11 @@
 
 #define HIL_MODEL_MAGIC 0x4D4C4948u /* "HILM" */
 #define HIL_MODEL_VERSION_MAJOR 1u
-#define HIL_MODEL_VERSION_MINOR 0u
+#define HIL_MODEL_VERSION_MINOR 1u
 #define HIL_MODEL_MAX_DIMS 4u
 #define HIL_MODEL_MAX_OPS 256u
 #define HIL_MODEL_MAX_IO 8u      /* model inputs or outputs */
+#define HIL_MODEL_MAX_EXITS 8u   /* early exits (bits of hil_op_t.exits) */
 #define HIL_TENSOR_NONE 0xFFFFu /* an absent optional op input (e.g. no bias) */
 #define HIL_CRC_START 16u       /* the CRC covers bytes [16, total_bytes) */
 
@@ -107,7 +114,7 @@ typedef struct {
     uint8_t dtype;    /* hil_dtype_t */
     uint8_t ndim;     /* 0..HIL_MODEL_MAX_DIMS */
     uint8_t location; /* hil_location_t */
-    uint8_t reserved;
+    uint8_t exit;     /* k + 1 when this model output is exit k's mask, else 0 */
     int32_t dims[HIL_MODEL_MAX_DIMS];
     uint32_t offset;  /* into the arena or the blob, by location */
     uint32_t bytes;   /* product of dims x element size */
@@ -120,7 +127,7 @@ typedef struct {
     uint8_t code;     /* hil_opcode_t */
     uint8_t n_inputs; /* including a trailing scratch tensor, when the op has one */
     uint8_t n_outputs;
-    uint8_t reserved;
+    uint8_t exits;          /* bit k: exit k needs this op (0 in a model without exits) */
     uint32_t io_offset;     /* blob offset: n_inputs + n_outputs u16 tensor indices */
     uint32_t params_offset; /* blob offset of the op's parameter record */
     uint32_t params_bytes;

@@ -31,8 +31,9 @@
 #include "hil/status.h"
 
 #define HIL_PROTO_VERSION_MAJOR 1u
-/* 1.1: tensors over several frames; 1.2: the flash model slot; 1.3: the speech chain in STREAM_BEGIN */
-#define HIL_PROTO_VERSION_MINOR 3u
+/* 1.1: tensors over several frames; 1.2: the flash model slot; 1.3: the speech chain in STREAM_BEGIN;
+ * 1.4: early exits in STREAM_BEGIN (optional exit block) and the exit taken per hop */
+#define HIL_PROTO_VERSION_MINOR 4u
 #define HIL_PROTO_VERSION ((HIL_PROTO_VERSION_MAJOR << 8) | HIL_PROTO_VERSION_MINOR)
 
 #define HIL_MAX_PAYLOAD 4096u

@@ -42,6 +42,21 @@ hil_status_t hil_runtime_invoke(const uint8_t *in, size_t in_len, uint8_t flags,
  * hil_runtime_io); *cycles receives the hal_cycles() delta of the run. */
 hil_status_t hil_runtime_run(uint8_t flags, uint32_t *cycles);
 
+/* Early exits (hil/model.h): how many the current model has (0: none, or no
+ * model), and the output position of exit k's mask (-1: no such exit). */
+unsigned hil_runtime_n_exits(void);
+int hil_runtime_exit_output(unsigned k);
+
+/* Run the ops exit k needs that no exit in `evaluated` (a bit mask of the
+ * exits already run this frame) needs: run_exit(k, 0) computes exit k alone,
+ * run_exit(k + 1, bits 0..k) continues after exit k. The other ops are
+ * skipped (their profile entry reads 0). HIL_ERR_BAD_ARG for k >= n_exits. */
+hil_status_t hil_runtime_run_exit(uint8_t flags, unsigned k, uint32_t evaluated, uint32_t *cycles);
+
+/* 1 when model output pos was written by the exits in `evaluated` this frame
+ * (any op writes it in a model without exits), else 0. */
+int hil_runtime_output_written(unsigned pos, uint32_t evaluated);
+
 /* Number of inputs (output = 0) or outputs (output = 1) of the current model;
  * 0 when none is loaded. */
 unsigned hil_runtime_n_io(int output);

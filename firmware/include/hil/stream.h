@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "hil/model.h"
 #include "hil/status.h"
 #include "hil/stft.h"
 
@@ -17,6 +18,15 @@
 #define HIL_STREAM_MAX_STATE_BYTES 1024u /* all states together */
 #define HIL_STREAM_STAGES 5u             /* analysis, feature, model, mask, synthesis */
 #define HIL_STREAM_FLAG_REFERENCE 0x01u  /* run the model with the reference kernels */
+
+/* Early exits (hil/model.h, hil/dsp/exits.py). NONE: every op runs, the mask is
+ * mask_output. FIXED: every hop runs only the ops exit `exit` needs. CONFIDENCE:
+ * exits 0, 1, ... in turn until one's mask q is decisive, sum_b |q_b - centre|
+ * >= limit, or the last. A GRU whose op a hop skipped holds its state: only
+ * the states written by the exits a hop ran are fed back. */
+#define HIL_STREAM_EXIT_NONE 0u
+#define HIL_STREAM_EXIT_FIXED 1u
+#define HIL_STREAM_EXIT_CONFIDENCE 2u
 
 /* Why a configuration was refused (the u8 payload of the error reply). */
 typedef enum {
@@ -35,7 +45,9 @@ typedef enum {
     HIL_STREAM_BAD_WINDOW = 12,   /* no such window kind */
     HIL_STREAM_BAD_FEATURE_KIND = 13, /* no such feature */
     HIL_STREAM_BAD_EXPONENT = 14, /* power-law exponent not in (0, 2], or not 0 for log-power */
-    HIL_STREAM_BAD_MASK_KIND = 15 /* no such mask kind */
+    HIL_STREAM_BAD_MASK_KIND = 15, /* no such mask kind */
+    HIL_STREAM_BAD_EXITS = 16,    /* exit block: the model has no exits or other ones, a mask's quantisation, the mode */
+    HIL_STREAM_BAD_EXIT = 17      /* the fixed exit is not one of the model's */
 } hil_stream_reason_t;
 
 typedef struct {
@@ -57,6 +69,14 @@ typedef struct {
 } hil_stream_chain_t;
 
 typedef struct {
+    uint8_t output;   /* model output position of the exit's mask */
+    float mask_scale; /* that output's quantisation */
+    int32_t mask_zp;
+    int32_t centre;   /* the quantised 0.5 */
+    uint32_t limit;   /* decisive when sum |q - centre| >= limit */
+} hil_stream_exit_t;
+
+typedef struct {
     uint8_t feature_input;
     uint8_t mask_output;
     uint8_t n_links;
@@ -67,6 +87,10 @@ typedef struct {
     int32_t mask_zp;
     hil_stream_chain_t chain;
     hil_stream_link_t links[HIL_STREAM_MAX_LINKS];
+    uint8_t exit_mode; /* HIL_STREAM_EXIT_* */
+    uint8_t exit;      /* FIXED: the exit */
+    uint8_t n_exits;   /* FIXED, CONFIDENCE: the model's exits */
+    hil_stream_exit_t exits[HIL_MODEL_MAX_EXITS];
 } hil_stream_config_t;
 
 /* Check cfg against the loaded model and start a stream: zero input history,
@@ -80,9 +104,13 @@ hil_status_t hil_stream_begin(const hil_stream_config_t *cfg, hil_stream_reason_
 uint16_t hil_stream_hop_samples(void);
 
 /* One hop: hil_stream_hop_samples() int16 samples in, as many out (delayed
- * by fft_size - hop), and the counter delta of each stage. HIL_ERR_STATE
- * without a stream or after the model changed (the stream then ends). */
-hil_status_t hil_stream_hop(const int16_t *in, int16_t *out, uint32_t counts[HIL_STREAM_STAGES]);
+ * by fft_size - hop), the counter delta of each stage and the exit taken (the
+ * last exit, or 0 for a model without exits, when exit_mode is NONE).
+ * HIL_ERR_STATE without a stream or after the model changed (it then ends). */
+hil_status_t hil_stream_hop(const int16_t *in, int16_t *out, uint32_t counts[HIL_STREAM_STAGES], uint8_t *exit_taken);
+
+/* The running stream's exit mode (HIL_STREAM_EXIT_*). */
+uint8_t hil_stream_exit_mode(void);
 
 /* Forget the stream. */
 void hil_stream_end(void);

@@ -58,6 +58,27 @@ static hil_stream_reason_t check_link(const hil_stream_config_t *cfg, unsigned i
     return HIL_STREAM_OK;
 }
 
+/* The exit block against the model: its exits, each exit's int8 mask of the chain's bins. */
+static hil_stream_reason_t check_exits(const hil_stream_config_t *cfg)
+{
+    if (cfg->exit_mode == HIL_STREAM_EXIT_NONE) {
+        return HIL_STREAM_OK;
+    }
+    if ((cfg->exit_mode != HIL_STREAM_EXIT_FIXED && cfg->exit_mode != HIL_STREAM_EXIT_CONFIDENCE) ||
+        cfg->n_exits == 0u || cfg->n_exits != hil_runtime_n_exits()) {
+        return HIL_STREAM_BAD_EXITS;
+    }
+    for (unsigned k = 0; k < cfg->n_exits; k++) {
+        const hil_stream_exit_t *e = &cfg->exits[k];
+        const hil_tensor_t *m = int8_io(1, e->output, s.chain.bins);
+        if ((int)e->output != hil_runtime_exit_output(k) || m == NULL || !finite_positive(e->mask_scale) ||
+            e->mask_zp != m->zero_point) {
+            return HIL_STREAM_BAD_EXITS;
+        }
+    }
+    return cfg->exit_mode == HIL_STREAM_EXIT_FIXED && cfg->exit >= cfg->n_exits ? HIL_STREAM_BAD_EXIT : HIL_STREAM_OK;
+}
+
 static hil_stream_reason_t check(const hil_stream_config_t *cfg)
 {
     const hil_stream_chain_t *c = &cfg->chain;
@@ -89,7 +110,7 @@ static hil_stream_reason_t check(const hil_stream_config_t *cfg)
             return r;
         }
     }
-    return HIL_STREAM_OK;
+    return check_exits(cfg);
 }
 
 hil_status_t hil_stream_begin(const hil_stream_config_t *cfg, hil_stream_reason_t *reason)
@@ -139,11 +160,15 @@ static void states_in(void)
     }
 }
 
-/* state_in = sat8(zp_in + requantize(state_out - zp_out)), as hil/dsp/chain.py requantize_state. */
-static void states_out(void)
+/* state_in = sat8(zp_in + requantize(state_out - zp_out)), as hil/dsp/chain.py requantize_state, for
+ * the states the exits run this hop wrote; the others are held (the state rule, hil/dsp/exits.py). */
+static void states_out(uint32_t evaluated)
 {
     for (unsigned i = 0; i < s.cfg.n_links; i++) {
         const hil_stream_link_t *l = &s.cfg.links[i];
+        if (!hil_runtime_output_written(l->state_out, evaluated)) {
+            continue;
+        }
         uint8_t *data;
         const hil_tensor_t *out = hil_runtime_io(1, l->state_out, &data);
         const int8_t *q = (const int8_t *)data;
@@ -155,7 +180,54 @@ static void states_out(void)
     }
 }
 
-hil_status_t hil_stream_hop(const int16_t *in, int16_t *out, uint32_t counts[HIL_STREAM_STAGES])
+uint8_t hil_stream_exit_mode(void)
+{
+    return s.active ? s.cfg.exit_mode : HIL_STREAM_EXIT_NONE;
+}
+
+static int decisive(unsigned k)
+{
+    const hil_stream_exit_t *e = &s.cfg.exits[k];
+    uint8_t *data;
+    hil_runtime_io(1, e->output, &data);
+    const int8_t *q = (const int8_t *)data;
+    uint32_t sum = 0;
+    for (unsigned b = 0; b < s.chain.bins; b++) {
+        int32_t d = (int32_t)q[b] - e->centre;
+        sum += (uint32_t)(d < 0 ? -d : d);
+    }
+    return sum >= e->limit;
+}
+
+/* The model stage: every op, one fixed exit's, or the policy's exits in turn.
+ * Sets *taken and *evaluated (a bit mask of the exits run). */
+static hil_status_t run_model(uint8_t flags, uint8_t *taken, uint32_t *evaluated)
+{
+    uint32_t cycles;
+    if (s.cfg.exit_mode == HIL_STREAM_EXIT_NONE) {
+        unsigned n = hil_runtime_n_exits();
+        *taken = (uint8_t)(n ? n - 1u : 0u);
+        *evaluated = 0xFFFFFFFFu;
+        return hil_runtime_run(flags, &cycles);
+    }
+    unsigned k = s.cfg.exit_mode == HIL_STREAM_EXIT_FIXED ? s.cfg.exit : 0u;
+    *evaluated = 0;
+    for (;;) {
+        hil_status_t st = hil_runtime_run_exit(flags, k, *evaluated, &cycles);
+        if (st != HIL_OK) {
+            return st;
+        }
+        *evaluated |= 1u << k;
+        if (s.cfg.exit_mode != HIL_STREAM_EXIT_CONFIDENCE || k + 1u >= s.cfg.n_exits || decisive(k)) {
+            break;
+        }
+        k++;
+    }
+    *taken = (uint8_t)k;
+    return HIL_OK;
+}
+
+hil_status_t hil_stream_hop(const int16_t *in, int16_t *out, uint32_t counts[HIL_STREAM_STAGES], uint8_t *exit_taken)
 {
     if (!s.active || s.generation != hil_runtime_generation()) {
         s.active = 0;
@@ -163,23 +235,32 @@ hil_status_t hil_stream_hop(const int16_t *in, int16_t *out, uint32_t counts[HIL
     }
     uint8_t *feat, *mask;
     hil_runtime_io(0, s.cfg.feature_input, &feat);
-    hil_runtime_io(1, s.cfg.mask_output, &mask);
     uint32_t t0 = hal_cycles();
     hil_stft_analysis(&s.chain, s.prev, in, s.re, s.im, s.work);
     uint32_t t1 = hal_cycles();
     hil_stft_features(&s.chain, s.re, s.im, s.cfg.feature_inv_scale, s.cfg.feature_zp, (int8_t *)feat);
     uint32_t t2 = hal_cycles();
     states_in();
-    uint32_t model_cycles;
-    hil_status_t st = hil_runtime_run(s.cfg.flags & HIL_STREAM_FLAG_REFERENCE ? HIL_INVOKE_REFERENCE : 0u,
-                                      &model_cycles);
+    uint32_t evaluated;
+    hil_status_t st = run_model(s.cfg.flags & HIL_STREAM_FLAG_REFERENCE ? HIL_INVOKE_REFERENCE : 0u, exit_taken,
+                                &evaluated);
     if (st != HIL_OK) {
         s.active = 0;
         return st;
     }
-    states_out();
+    states_out(evaluated);
+    float mask_scale = s.cfg.mask_scale;
+    int32_t mask_zp = s.cfg.mask_zp;
+    if (s.cfg.exit_mode == HIL_STREAM_EXIT_NONE) {
+        hil_runtime_io(1, s.cfg.mask_output, &mask);
+    } else {
+        const hil_stream_exit_t *e = &s.cfg.exits[*exit_taken];
+        hil_runtime_io(1, e->output, &mask);
+        mask_scale = e->mask_scale;
+        mask_zp = e->mask_zp;
+    }
     uint32_t t3 = hal_cycles();
-    hil_stft_apply_mask(&s.chain, (const int8_t *)mask, s.cfg.mask_scale, s.cfg.mask_zp, s.re, s.im);
+    hil_stft_apply_mask(&s.chain, (const int8_t *)mask, mask_scale, mask_zp, s.re, s.im);
     uint32_t t4 = hal_cycles();
     hil_stft_synthesis(&s.chain, s.re, s.im, s.tail, out, s.work);
     const unsigned hop = s.chain.hop, keep = s.chain.history - hop;

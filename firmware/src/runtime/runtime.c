@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "exits.h"
 #include "hil/crc32.h"
 #include "hil/hal.h"
 #include "hil/op.h"
@@ -23,6 +24,7 @@ static uint32_t total_cycles;
 static uint32_t generation; /* bumped by every load and unload */
 static uint32_t runs;       /* bumped by every run */
 static int last_run_ok;     /* the latest run of the current model succeeded */
+static hil_exits_t exits;   /* the model's early exits (exits.h) */
 
 static const uint8_t dtype_bytes[] = {
     [HIL_DTYPE_FLOAT32] = 4, [HIL_DTYPE_INT8] = 1,  [HIL_DTYPE_INT16] = 2,
@@ -197,6 +199,9 @@ hil_status_t hil_runtime_load(const uint8_t *blob, size_t size, uint8_t *arena, 
             return st;
         }
     }
+    if ((st = hil_exits_check(&model, &exits)) != HIL_OK) {
+        return st;
+    }
     /* The blob's arena figure is what a 32-bit board lays out; one that holds
      * less than its own ops' state (another compiler's) would mislead the host. */
     if (sizeof(void *) == 4u && (size_t)(state_area.next - arena) > h->arena_bytes) {
@@ -324,26 +329,73 @@ hil_status_t hil_runtime_invoke(const uint8_t *in, size_t in_len, uint8_t flags,
     return HIL_OK;
 }
 
-hil_status_t hil_runtime_run(uint8_t flags, uint32_t *cycles)
+/* Run op i when `want` is 0 (every op) or the op serves an exit in `want` and none in `done`. */
+static void run_ops(uint8_t flags, uint32_t want, uint32_t done)
 {
-    *cycles = 0;
-    if (!loaded) {
-        return HIL_ERR_NO_MODEL;
-    }
     runs++;
     const unsigned ref = HIL_REFERENCE_KERNELS || (flags & HIL_INVOKE_REFERENCE) != 0u;
     const uint32_t n = model.header->n_ops;
     uint32_t start = hal_cycles();
     for (uint32_t i = 0; i < n; i++) {
+        const uint32_t mine = model.ops[i].exits;
+        if (want != 0u && ((mine & want) == 0u || (mine & done) != 0u)) {
+            op_cycles[i] = 0;
+            continue;
+        }
         const hil_op_state_t *s = states[i];
         uint32_t t0 = hal_cycles();
         s->eval[ref](s);
         op_cycles[i] = hal_cycles() - t0;
     }
     total_cycles = hal_cycles() - start;
-    *cycles = total_cycles;
     last_run_ok = 1;
+}
+
+hil_status_t hil_runtime_run(uint8_t flags, uint32_t *cycles)
+{
+    *cycles = 0;
+    if (!loaded) {
+        return HIL_ERR_NO_MODEL;
+    }
+    run_ops(flags, 0u, 0u);
+    *cycles = total_cycles;
     return HIL_OK;
+}
+
+unsigned hil_runtime_n_exits(void)
+{
+    return loaded ? exits.n : 0u;
+}
+
+int hil_runtime_exit_output(unsigned k)
+{
+    return loaded && k < exits.n ? (int)exits.output[k] : -1;
+}
+
+hil_status_t hil_runtime_run_exit(uint8_t flags, unsigned k, uint32_t evaluated, uint32_t *cycles)
+{
+    *cycles = 0;
+    if (!loaded) {
+        return HIL_ERR_NO_MODEL;
+    }
+    if (k >= exits.n) {
+        return HIL_ERR_BAD_ARG;
+    }
+    run_ops(flags, 1u << k, evaluated & ~(1u << k));
+    *cycles = total_cycles;
+    return HIL_OK;
+}
+
+int hil_runtime_output_written(unsigned pos, uint32_t evaluated)
+{
+    if (!loaded || pos >= model.header->n_outputs) {
+        return 0;
+    }
+    if (exits.n == 0u) {
+        return 1;
+    }
+    const uint16_t p = exits.producer[pos];
+    return p != HIL_EXITS_NO_OP && (model.ops[p].exits & evaluated) != 0u;
 }
 
 int hil_runtime_op_optimised(uint32_t i)
