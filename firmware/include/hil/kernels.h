@@ -123,7 +123,8 @@ void hil_depthwise_conv_s8(const int8_t *input, const int8_t *weights, const int
 static inline int64_t hil_depthwise_conv_s8_m4_scratch(const hil_conv_geom_t *g)
 {
     if (g->depth_multiplier != 1 || g->k_w != 3 || g->k_h > HIL_DW_M4_MAX_KH || g->stride_h != 1 ||
-        g->stride_w != 1) {
+        g->stride_w != 1 || g->pad_h > (int64_t)(g->k_h - 1) * g->dil_h || g->pad_w > 2 * (int64_t)g->dil_w) {
+        /* padding beyond the kernel's reach (a blob's geometry, not TFLite's SAME) takes the general path */
         return 0;
     }
     const int64_t rows = g->out_h + (int64_t)(g->k_h - 1) * g->dil_h, chain = (g->out_w + g->dil_w - 1) / g->dil_w;
