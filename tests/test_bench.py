@@ -25,10 +25,11 @@ def test_bench_kernels_reports_both_kernel_sets(capsys, monkeypatch, board):
             assert abs(row[impl]["macs_per_count"] - row["macs"] / row[impl]["count"]) < 1e-3
             assert abs(row[impl]["count_per_element"] - row[impl]["count"] / row["elements"]) < 0.01
     assert [r["macs"] for r in result["kernels"][3:5]] == [0, 0]  # pools: a figure per output element
-    # on qemu-rv32 FULLY_CONNECTED, CONV_2D and the pools run the reference for both (kernel_sets/rv32.c): equal
-    # counts; the M4 runs its optimized kernels for each, and the depthwise and MP-GRU ones pay on both cores
-    same = {r["kernel"]: r["reference"]["count"] == r["optimized"]["count"] for r in result["kernels"]}
-    assert same == {k: board == "qemu-rv32" and k not in ("depthwise 1x3", "mp_gru 3-bit") for k in same}
+    # every one of these ops has an optimized kernel that pays on both cores (kernel_sets/): the M4's SMLAD
+    # kernels, on qemu-rv32 its own for FULLY_CONNECTED, CONV_2D and the pools (src/kernels/rv32/) and the
+    # M4's portable C for the depthwise and MP-GRU ones
+    faster = {r["kernel"]: r["optimized"]["count"] < r["reference"]["count"] for r in result["kernels"]}
+    assert faster == {k: True for k in faster}
 
 
 def test_bench_kernels_has_an_mp_gru_row_per_width():

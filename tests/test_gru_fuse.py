@@ -23,7 +23,7 @@ from hil.compile.tflite import Graph
 from hil.errors import DeviceError, ModelError
 from hil.link.protocol import Status
 from hil.quant.sigmoid import logistic_table, tanh_table
-from hil.sim import Simulator
+from hil.sim import CORES, Simulator
 from hil.step.reference import run_tflm
 from tests.graphs import _graph, _Tensors, one_op, to_tflite
 from tests.op_golden import assert_same, golden, random_rows
@@ -37,17 +37,19 @@ def fused_ops(model) -> int:
 
 
 def check_bit_exact(g: Graph, cells: int, seed: int = 0) -> None:
-    """TFLM's outputs on random rows equal the fused blob's (reference and optimised kernels) and the
-    unfused blob's in the simulator; the fused blob has `cells` GRU_STEP_S8 ops."""
+    """TFLM's outputs on random rows equal the fused blob's (reference and optimised kernels, every simulator
+    core's) and the unfused blob's in the simulator; the fused blob has `cells` GRU_STEP_S8 ops."""
     model, plain = compile_graph(g), compile_graph(g, fuse=False)
     assert (fused_ops(model), fused_ops(plain)) == (cells, 0), [op["op"] for op in model.ops]
     tfl = to_tflite(g)
     xs = random_rows(tfl, ROWS, seed)
     want = golden(tfl, xs)
-    for label, blob, reference in (("fused, reference kernels", model.blob, True),
-                                   ("fused, optimised kernels", model.blob, False),
-                                   ("unfused", plain.blob, False)):  # fmt: skip
-        assert_same(Simulator(blob).run(*xs, reference=reference), want, f"{g.source}: {label}")
+    for core in CORES:  # the M4's kernels and the RISC-V ports' own
+        for label, blob, reference in (("fused, reference kernels", model.blob, True),
+                                       ("fused, optimised kernels", model.blob, False),
+                                       ("unfused", plain.blob, False)):  # fmt: skip
+            got = Simulator(blob, core).run(*xs, reference=reference)
+            assert_same(got, want, f"{g.source} ({core}): {label}")
 
 
 # ---------------------------------------------------------------- the activation tables

@@ -6,8 +6,9 @@ Every case is a one-layer Keras model with seeded random shapes and weights,
 converted to full-integer TFLite (batch size 1, so that the converter folds
 dilations into the conv instead of wrapping it in SPACE_TO_BATCH_ND), compiled to
 a .hilm and run on the same random rows by all three. The optimised kernels'
-host build is the portable C form of the same arithmetic the board runs (src/kernels/simd_m4.h);
-the slow board test runs the M4 instructions themselves."""
+host build is the portable C form of the same arithmetic the board runs (src/kernels/simd_m4.h),
+and the simulator of the RISC-V ports' kernels (hil.sim.CORES) runs theirs (src/kernels/rv32/);
+the slow board test runs each board's own code."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from hil.compile.ops import OpCode, supported_ops  # noqa: E402
 from hil.compile.tflite import read_tflite  # noqa: E402
 from hil.errors import DeviceError  # noqa: E402
 from hil.link.protocol import Status  # noqa: E402
-from hil.sim import Simulator  # noqa: E402
+from hil.sim import CORES, Simulator  # noqa: E402
 from tests.conftest import EMULATED_BOARDS  # noqa: E402
 
 ROWS = 24
@@ -225,12 +226,13 @@ def test_reference_optimised_and_tflm_agree(models, name):
     assert name in models, f"{name} did not compile"
     tfl, cm = models[name]
     x = _rows(cm, ROWS, seed=len(name))
-    sim = Simulator(cm.blob)
-    opt = sim.run(x, reference=False)[0]  # first: an output the optimised kernels leave unwritten shows
-    ref = sim.run(x, reference=True)[0]
     want = _tflm(tfl, x)
-    assert_same(name, "simulator reference kernels vs TFLM", ref, want)
-    assert_same(name, "simulator optimised kernels vs TFLM", opt, want)
+    for core in CORES:  # the M4's kernels and the RISC-V ports' own
+        sim = Simulator(cm.blob, core)
+        opt = sim.run(x, reference=False)[0]  # first: an output the optimised kernels leave unwritten shows
+        ref = sim.run(x, reference=True)[0]
+        assert_same(name, f"simulator ({core}) reference kernels vs TFLM", ref, want)
+        assert_same(name, f"simulator ({core}) optimised kernels vs TFLM", opt, want)
 
 
 def test_fully_connected_per_tensor_weights(models):
@@ -250,10 +252,11 @@ def test_fully_connected_per_tensor_weights(models):
         tfl = bytes(builder.Output())
         cm = compile_tflite(tfl)
         x = _rows(cm, ROWS, seed=3)
-        sim = Simulator(cm.blob)
         want = _tflm(tfl, x)
-        assert_same(name, "per-tensor reference vs TFLM", sim.run(x, reference=True)[0], want)
-        assert_same(name, "per-tensor optimised vs TFLM", sim.run(x, reference=False)[0], want)
+        for core in CORES:
+            sim = Simulator(cm.blob, core)
+            assert_same(name, f"per-tensor reference ({core}) vs TFLM", sim.run(x, reference=True)[0], want)
+            assert_same(name, f"per-tensor optimised ({core}) vs TFLM", sim.run(x, reference=False)[0], want)
 
 
 # ------------------------------------------------------------- malformed params

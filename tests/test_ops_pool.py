@@ -15,7 +15,7 @@ import pytest
 from hil.compile import synth
 from hil.compile.compiler import compile_tflite
 from hil.compile.tflite import Graph
-from hil.sim import Simulator
+from hil.sim import CORES, Simulator
 from hil.step.reference import run_tflm
 from tests.graphs import to_tflite
 
@@ -41,13 +41,15 @@ def assert_same(what: str, got: np.ndarray, want: np.ndarray) -> None:
 
 
 def agree(tfl: bytes, label: str, rows: int = ROWS, seed: int = 0, x: np.ndarray | None = None) -> None:
-    """Reference kernels, optimised kernels and TFLM give the same outputs on the same rows."""
+    """Reference kernels, optimised kernels (every simulator core's) and TFLM give the same outputs on the
+    same rows."""
     cm = compile_tflite(tfl)
     x = rows_for(cm, rows, seed) if x is None else x
     want = run_tflm(tfl, [x.reshape(len(x), *cm.inputs[0].shape[1:])])[0]
-    sim = Simulator(cm.blob)
-    assert_same(f"{label}: reference kernels vs TFLM", sim.run(x, reference=True)[0], want)
-    assert_same(f"{label}: optimised kernels vs TFLM", sim.run(x, reference=False)[0], want)
+    for core in CORES:  # the M4's kernels and the RISC-V ports' own
+        sim = Simulator(cm.blob, core)
+        assert_same(f"{label} ({core}): reference kernels vs TFLM", sim.run(x, reference=True)[0], want)
+        assert_same(f"{label} ({core}): optimised kernels vs TFLM", sim.run(x, reference=False)[0], want)
 
 
 def requantise(graph: Graph, scale: float, zero_point: int) -> Graph:

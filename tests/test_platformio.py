@@ -204,9 +204,10 @@ def test_esp32_takes_its_hal_and_no_other(config, make_target):
     assert "hal/esp32/hal_esp32.c" in files
     assert {f for f in files if f.startswith("hal/")} == {"hal/esp32/hal_esp32.c"}
     assert not {f for f in files if f.startswith("fuzz/")}
-    # Same core as each of the Makefile's MCU ports (Cortex-M4, RISC-V): everything it builds outside its HAL and
-    # its core's kernel sets (src/runtime/kernel_sets/: the M4's, every op optimised, for the ESP32)
-    per_core = ("hal/", "src/runtime/kernel_sets/")
+    # Same core as each of the Makefile's MCU ports (Cortex-M4, RISC-V): everything it builds outside its HAL,
+    # its core's kernel sets (src/runtime/kernel_sets/: the M4's, every op optimised, for the ESP32) and a core's
+    # own kernels (src/kernels/rv32/: the RISC-V ports')
+    per_core = ("hal/", "src/runtime/kernel_sets/", "src/kernels/rv32/")
     core = {f for f in make_c_files(make_target) if not f.startswith(per_core)}
     assert {f for f in files if not f.startswith(per_core)} == core
     assert {f for f in files if f.startswith(per_core[1])} == {"src/runtime/kernel_sets/every_op.c"}

@@ -19,6 +19,7 @@ from hil.step.chain import BoardStream, StreamModel, stream_hops_of, stream_utte
 from hil.errors import BoardResetError, DeviceError
 from hil.link import framing
 from hil.link.protocol import STREAM_MAX_HOPS, Cmd, Status
+from tests.conftest import EMULATED_BOARDS
 from tests.stream_models import assert_board_matches_mirror, gru_mask_tflite, sample_diff, utterance
 
 
@@ -152,3 +153,21 @@ def test_state_links_generalize_to_a_list(model):
     packed = two.pack()
     assert len(packed) == 32 + 2 * 20 and packed[2] == 2
     assert struct.unpack_from("<BBHiiii", packed, 52) == (3, 2, 0, 1 << 30, -1, 0, 0)
+
+
+@pytest.mark.parametrize("board", EMULATED_BOARDS)
+def test_a_stream_runs_the_kernels_an_invoke_runs(board, model):
+    """STREAM_BEGIN prepares every op afresh (hil_runtime_restart) and keeps the evals the load chose, the
+    core's kernel sets applied: each op costs in a stream what it costs in an INVOKE, instruction for
+    instruction (on qemu-rv32 a stream once ran the _m4 forms kernel_sets/rv32.c had turned off)."""
+    from tests.conftest import open_board
+
+    n = sum(t.nbytes for t in model.compiled.inputs)
+    x = np.random.default_rng(0).integers(-128, 128, n, dtype=np.int8).tobytes()
+    with open_board(board) as s:
+        s.upload_model(model.compiled.blob)
+        s.invoke(x)
+        before = [op["cycles"] for op in s.profile()[1]]
+        BoardStream(s, model)
+        s.invoke(x)
+        assert [op["cycles"] for op in s.profile()[1]] == before

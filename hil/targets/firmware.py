@@ -12,13 +12,15 @@ from hil.errors import BuildError, ToolMissingError
 from hil.paths import firmware_dir
 
 _OUTPUTS = {"stm32f4": "stm32f4/hil-fw.elf", "rv32": "rv32virt/hil-fw.elf", "esp32c3": "esp32c3/hil-fw.elf",
-            "host": "host/hil-fw", "sim": "sim/libhil.so", "fuzz": "fuzz/fuzz_link", "fuzz_loader": "fuzz/fuzz_loader"}
+            "host": "host/hil-fw", "sim": "sim/libhil.so", "sim-rv32": "sim-rv32/libhil.so", "fuzz": "fuzz/fuzz_link",
+            "fuzz_loader": "fuzz/fuzz_loader"}
 _COMPILERS = {
     "stm32f4": ("arm-none-eabi-gcc", "gcc-arm-none-eabi"),
     "rv32": ("riscv64-unknown-elf-gcc", "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf"),
     "esp32c3": ("riscv64-unknown-elf-gcc", "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf"),
     "host": ("cc", "gcc"),
     "sim": ("cc", "gcc"),
+    "sim-rv32": ("cc", "gcc"),
     "fuzz": ("clang", "clang"),
     "fuzz_loader": ("clang", "clang"),
 }

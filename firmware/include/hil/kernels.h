@@ -2,7 +2,8 @@
  * weights, TFLite requantisation. Each has a reference version (plain C, the
  * definition of the result: TFLite Micro's reference_integer_ops, operation
  * for operation) and, where marked _m4, a Cortex-M4 version with SMLAD
- * dual-MAC inner loops (src/kernels/simd_m4.h; portable C off the M4); the two give
+ * dual-MAC inner loops (src/kernels/simd_m4.h; portable C off the M4), and
+ * on the RISC-V ports their own beside them (hil/kernels_rv32.h); all give
  * identical bytes. 16x8 kernels (int16 activations, zero points 0, int64
  * bias, int64 accumulators) are reference only.
  *

@@ -15,7 +15,8 @@
  * The reference kernel runs the ops' reference kernels in turn; the Cortex-M4
  * kernel runs the FCs by hil_fully_connected_s8_m4 and then each unit's chain
  * of element-wise ops in registers, the three activations as 256-entry
- * tables; both give the same bytes. They trust their arguments: op_gru_step.c
+ * tables (the RISC-V ports' hil_gru_step_s8_rv32 the same on their FC
+ * kernel, hil/kernels_rv32.h); all give the same bytes. They trust their arguments: op_gru_step.c
  * checks them at load, the tables against hil_logistic_s8 / hil_tanh_s8 on
  * every input. */
 #ifndef HIL_KERNELS_GRU_STEP_H

@@ -2,8 +2,9 @@
  * reference kernels (reference_integer_ops::AveragePool / MaxPool,
  * reference_ops::Pad), int8 and int16. The int8 pools have a Cortex-M4
  * version beside the reference (_m4: four channels per word with the SIMD
- * instructions of src/kernels/simd_m4.h, portable C off the M4) that gives
- * identical bytes. Activations are NHWC; the parameter records are filled on
+ * instructions of src/kernels/simd_m4.h, portable C off the M4), and the
+ * RISC-V ports one of their own (hil/kernels_rv32.h); each gives identical
+ * bytes. Activations are NHWC; the parameter records are filled on
  * the host (hil/compile/ops/pool.py, pad.py).
  *
  * The kernels trust their arguments: op_pool.c and op_pad.c check everything

@@ -64,11 +64,6 @@ __attribute__((always_inline)) static inline void sum_blocks(const int8_t *x, co
     }
 }
 
-static int8_t average(int32_t sum, int32_t count, const hil_pool_t *p)
-{
-    return (int8_t)hil_clamp(hil_pool_round_div(sum, count), p->act_min, p->act_max);
-}
-
 /* Channels [c, c + 4 * words) of one output pixel, words 1 or 2 (a constant
  * at every call, so each gets its own loops). */
 __attribute__((always_inline)) static inline void group(const int8_t *x, int8_t *out, const hil_pool_win_t *w,
@@ -85,24 +80,11 @@ __attribute__((always_inline)) static inline void group(const int8_t *x, int8_t 
         sum_blocks(x, w, ch, row, s, words);
     }
     for (int k = 0; k < 4 * words; k++) {
-        out[k] = average(s[k], count, p);
+        out[k] = hil_pool_average_s8(s[k], count, p);
     }
-}
-
-static void single(const int8_t *x, int8_t *out, const hil_pool_win_t *w, const hil_pool_t *p)
-{
-    const int32_t ch = p->channels, row = p->in_w * ch;
-    int32_t sum = 0;
-    for (int32_t r = w->rows; r > 0; r--, x += row) {
-        const int8_t *xp = x;
-        for (int32_t n = w->cols; n > 0; n--, xp += ch) {
-            sum += *xp;
-        }
-    }
-    *out = average(sum, w->rows * w->cols, p);
 }
 
 void hil_average_pool_s8_m4(const int8_t *in, int8_t *out, const hil_pool_t *p)
 {
-    HIL_POOL_M4_WALK(group, single);
+    HIL_POOL_GROUP_WALK(group, hil_pool_average_one_s8);
 }

@@ -32,20 +32,7 @@ __attribute__((always_inline)) static inline void group(const int8_t *x, int8_t 
     }
 }
 
-static void single(const int8_t *x, int8_t *out, const hil_pool_win_t *w, const hil_pool_t *p)
-{
-    const int32_t ch = p->channels, row = p->in_w * ch;
-    int32_t m = INT8_MIN;
-    for (int32_t r = w->rows; r > 0; r--, x += row) {
-        const int8_t *xp = x;
-        for (int32_t n = w->cols; n > 0; n--, xp += ch) {
-            m = *xp > m ? *xp : m;
-        }
-    }
-    *out = (int8_t)hil_clamp(m, p->act_min, p->act_max);
-}
-
 void hil_max_pool_s8_m4(const int8_t *in, int8_t *out, const hil_pool_t *p)
 {
-    HIL_POOL_M4_WALK(group, single);
+    HIL_POOL_GROUP_WALK(group, hil_pool_max_one_s8);
 }

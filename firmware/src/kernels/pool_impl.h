@@ -62,12 +62,45 @@ static inline int32_t hil_pool_round_div(int32_t sum, int32_t count)
 #define HIL_AVERAGE_POOL_REF(T) HIL_POOL_REF(T, 0, acc += v, hil_pool_round_div(acc, count))
 #define HIL_MAX_POOL_REF(T, LOWEST) HIL_POOL_REF(T, LOWEST, acc = v > acc ? v : acc, acc)
 
-/* The pixel walk of the _m4 pools (parameters in, out, p): for every output
- * pixel, GROUP(x, o, &w, p, 2) for channels [c, c + 8) while eight remain,
+/* The channels the optimised pools' groups leave (SINGLE of HIL_POOL_GROUP_WALK below), one at a time:
+ * the average (the sum of the window's taps by their count, rounded, clamped) or the maximum (clamped). */
+static inline int8_t hil_pool_average_s8(int32_t sum, int32_t count, const hil_pool_t *p)
+{
+    return (int8_t)hil_clamp(hil_pool_round_div(sum, count), p->act_min, p->act_max);
+}
+
+static inline void hil_pool_average_one_s8(const int8_t *x, int8_t *out, const hil_pool_win_t *w, const hil_pool_t *p)
+{
+    const int32_t ch = p->channels, row = p->in_w * ch;
+    int32_t sum = 0;
+    for (int32_t r = w->rows; r > 0; r--, x += row) {
+        const int8_t *xp = x;
+        for (int32_t n = w->cols; n > 0; n--, xp += ch) {
+            sum += *xp;
+        }
+    }
+    *out = hil_pool_average_s8(sum, w->rows * w->cols, p);
+}
+
+static inline void hil_pool_max_one_s8(const int8_t *x, int8_t *out, const hil_pool_win_t *w, const hil_pool_t *p)
+{
+    const int32_t ch = p->channels, row = p->in_w * ch;
+    int32_t m = INT8_MIN;
+    for (int32_t r = w->rows; r > 0; r--, x += row) {
+        const int8_t *xp = x;
+        for (int32_t n = w->cols; n > 0; n--, xp += ch) {
+            m = *xp > m ? *xp : m;
+        }
+    }
+    *out = (int8_t)hil_clamp(m, p->act_min, p->act_max);
+}
+
+/* The pixel walk of the optimised pools (parameters in, out, p): for every
+ * output pixel, GROUP(x, o, &w, p, 2) for channels [c, c + 8) while eight remain,
  * GROUP(..., 1) for four more if four remain, then SINGLE(x, o, &w, p) for
  * each channel left; x points at channel c of the window's first tap, o at
  * channel c of the output pixel. */
-#define HIL_POOL_M4_WALK(GROUP, SINGLE)                                                                                \
+#define HIL_POOL_GROUP_WALK(GROUP, SINGLE)                                                                             \
     const int32_t ch_ = p->channels, row_ = p->in_w * ch_;                                                             \
     for (int32_t b_ = 0; b_ < p->batches; b_++) {                                                                      \
         const int8_t *image_ = in + b_ * p->in_h * row_;                                                               \

@@ -4,6 +4,7 @@
  * arena scratch, which the compiler appends as a fourth input.
  * Parameters come from hil/compile/ops/fully_connected.py. */
 #include "hil/kernels.h"
+#include "hil/kernels_opt.h"
 #include "hil/op.h"
 #include "mac_common.h"
 
@@ -84,16 +85,16 @@ static void eval_s8(const hil_op_state_t *s)
                            STATE(s)->out_dim, c->q, &c->cq);
 }
 
-static void eval_s8_m4(const hil_op_state_t *s)
+static void eval_s8_opt(const hil_op_state_t *s)
 {
     const hil_mac_state_t *c = &STATE(s)->mac;
-    hil_fully_connected_s8_m4(c->input, c->weights, c->folded, c->output, c->scratch, STATE(s)->batches,
-                              STATE(s)->in_dim, STATE(s)->out_dim, c->q, &c->cq, c->rq);
+    hil_fully_connected_s8_opt(c->input, c->weights, c->folded, c->output, c->scratch, STATE(s)->batches,
+                               STATE(s)->in_dim, STATE(s)->out_dim, c->q, &c->cq, c->rq);
 }
 
 static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
-    static const hil_op_eval_t evals[3] = {eval_s8_m4, eval_s8, eval_s16};
+    static const hil_op_eval_t evals[3] = {eval_s8_opt, eval_s8, eval_s16};
     hil_status_t st = check(m, op);
     if (st != HIL_OK) {
         return st;

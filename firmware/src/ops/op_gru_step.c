@@ -12,6 +12,7 @@
 
 #include "elementwise_ops.h"
 #include "hil/kernels_gru_step.h"
+#include "hil/kernels_opt.h"
 #include "mac_common.h"
 
 typedef struct {
@@ -153,9 +154,9 @@ typedef struct {
 
 #define STATE(s) ((const gru_step_state_t *)(const void *)(s))
 
-static void eval_m4(const hil_op_state_t *s)
+static void eval_opt(const hil_op_state_t *s)
 {
-    hil_gru_step_s8_m4(STATE(s)->x, STATE(s)->h, STATE(s)->out, STATE(s)->scratch, &STATE(s)->g);
+    hil_gru_step_s8_opt(STATE(s)->x, STATE(s)->h, STATE(s)->out, STATE(s)->scratch, &STATE(s)->g);
 }
 
 static void eval_ref(const hil_op_state_t *s)
@@ -171,7 +172,7 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_sta
     }
     const gru_step_params_t *p = params(m, op);
     gru_step_state_t *f = (gru_step_state_t *)(void *)s;
-    hil_op_set_eval(s, eval_m4, eval_ref);
+    hil_op_set_eval(s, eval_opt, eval_ref);
     f->g = (hil_gru_step_t){.in_dim = p->in_dim, .units = p->units, .reset_after = p->reset_after, .ew = &p->ew};
     for (int k = 0; k < HIL_GRU_FCS; k++) {
         const gru_fc_record_t *r = &p->fc[k];

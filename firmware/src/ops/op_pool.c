@@ -1,8 +1,10 @@
 /* AVERAGE_POOL_2D and MAX_POOL_2D, int8 or int16, NHWC: one record (the
  * window, TFLM's padding, the fused activation's clamp) and one set of
- * checks. int8 runs the _m4 kernels unless the reference ones are asked for.
+ * checks. int8 runs the core's optimised kernels (hil/kernels_opt.h) unless the
+ * reference ones are asked for.
  * Parameters: hil/compile/ops/pool.py. */
 #include "elementwise_ops.h"
+#include "hil/kernels_opt.h"
 #include "hil/kernels_pool.h"
 
 typedef struct {
@@ -58,10 +60,10 @@ typedef struct {
         KERNEL(ps->in, ps->out, &ps->g);                                                                       \
     }
 EVAL(eval_average_s8, hil_average_pool_s8)
-EVAL(eval_average_s8_m4, hil_average_pool_s8_m4)
+EVAL(eval_average_s8_opt, hil_average_pool_s8_opt)
 EVAL(eval_average_s16, hil_average_pool_s16)
 EVAL(eval_max_s8, hil_max_pool_s8)
-EVAL(eval_max_s8_m4, hil_max_pool_s8_m4)
+EVAL(eval_max_s8_opt, hil_max_pool_s8_opt)
 EVAL(eval_max_s16, hil_max_pool_s16)
 
 /* evals: int8 optimised, int8 reference, int16 */
@@ -93,13 +95,13 @@ static hil_status_t prepare(const hil_model_t *m, const hil_op_t *op, hil_op_sta
 
 static hil_status_t prepare_average(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
-    static const hil_op_eval_t evals[3] = {eval_average_s8_m4, eval_average_s8, eval_average_s16};
+    static const hil_op_eval_t evals[3] = {eval_average_s8_opt, eval_average_s8, eval_average_s16};
     return prepare(m, op, s, MAX_TAPS_S8, MAX_TAPS_S16, evals);
 }
 
 static hil_status_t prepare_max(const hil_model_t *m, const hil_op_t *op, hil_op_state_t *s)
 {
-    static const hil_op_eval_t evals[3] = {eval_max_s8_m4, eval_max_s8, eval_max_s16};
+    static const hil_op_eval_t evals[3] = {eval_max_s8_opt, eval_max_s8, eval_max_s16};
     return prepare(m, op, s, INT64_MAX, INT64_MAX, evals);
 }
 

@@ -221,12 +221,14 @@ hil_status_t hil_runtime_restart(void)
         const hil_op_impl_t *impl = hil_op_find(op->code); /* found at load */
         const size_t bytes = align8(impl->state_bytes + (size_t)impl->state_bytes_per_io * (op->n_inputs + op->n_outputs));
         hil_op_state_t *s = (hil_op_state_t *)(uintptr_t)states[i];
+        const hil_op_state_t evals = *s; /* what the load chose, the core's kernel sets applied (check_op) */
         memset(s, 0, bytes);
         hil_status_t st = impl->prepare(&model, op, s); /* passed at load: the same blob passes again */
         if (st != HIL_OK) {
             loaded = 0;
             return st;
         }
+        *s = evals;
     }
     return HIL_OK;
 }
