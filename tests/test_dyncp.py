@@ -19,31 +19,44 @@ def family():
     return load_recipe("conv-fsenet").family()
 
 
-@pytest.fixture(scope="module")
-def tiny(family):
-    """(sequence model with gates, its plain int8 step TFLite, calibration features)."""
+def _tiny_seq(family, seed: int = 4):
     import keras
 
-    net = family.net()
-    keras.utils.set_random_seed(4)
-    seq = net.sequence_model(ARCH, 0.5, 1.0, "tiny")
+    keras.utils.set_random_seed(seed)
+    seq = family.net().sequence_model(ARCH, 0.5, 1.0, "tiny")
     for layer in seq.layers:  # random biases, so that the converter keeps every bias input
         if layer.get_weights():
             w = layer.get_weights()
             layer.set_weights(w[:-1] + [np.random.default_rng(1).normal(0, 0.3, w[-1].shape).astype(np.float32)])
-    feats = np.random.default_rng(2).normal(0, 1, (6, 30, ARCH["bins"])).astype(np.float32)
+    return seq
+
+
+def _export(family, seq, feats, gate_inputs: bool = True):
+    """(the step model's int8 TFLite as the family exports it, the gate heads, their z_max); gate_inputs
+    False: the blocks converted with every channel (calibrated on ungated activations)."""
+    from hil.convert.keras_to_tflite import convert_model
+
     saved = dict(family.ARCH)
     family.ARCH.clear()
     family.ARCH.update(ARCH)
     try:
-        step = net.step_model(seq, ARCH, "tiny")
+        step = family.net().step_model(seq, ARCH, "tiny", gate_inputs=gate_inputs)
         rows, heads, z_max = family.calibration(seq, feats, 3)
     finally:
         family.ARCH.clear()
         family.ARCH.update(saved)
-    from hil.convert.keras_to_tflite import convert_model
+    if not gate_inputs:
+        rows = rows[[n for n in rows.dtype.names if not n.startswith("gate_")]]
+    return convert_model(step, rows), heads, z_max
 
-    return seq, convert_model(step, rows), feats, heads, z_max
+
+@pytest.fixture(scope="module")
+def tiny(family):
+    """(sequence model with gates, its plain int8 step TFLite (every channel), features, gate heads,
+    their z_max)."""
+    seq = _tiny_seq(family)
+    feats = np.random.default_rng(2).normal(0, 1, (6, 30, ARCH["bins"])).astype(np.float32)
+    return seq, *_export(family, seq, feats, gate_inputs=False)[:1], feats, *_export(family, seq, feats)[1:]
 
 
 def _features_q(tflite: bytes, feats: np.ndarray) -> np.ndarray:
@@ -77,12 +90,12 @@ def test_every_gate_open_is_bit_exact_with_the_plain_block_under_tflm(tiny):
             assert all(o.astype(bool).all() for o in outs[1:]), f"{label}: a gate closed"
 
 
-def test_gates_adapt_and_the_int8_gates_follow_the_float_ones(tiny):
+def test_gates_adapt_and_the_int8_gates_follow_the_float_ones(family, tiny):
     from hil.convert.gconv_surgery import gated_tflite
     from hil.step.gated import gated_model, run_frames
 
-    seq, plain, feats, heads, z_max = tiny
-    tflite, _ = gated_tflite(plain, heads, z_max)
+    seq, _, feats, heads, _ = tiny
+    tflite, _ = gated_tflite(*_export(family, seq, feats))
     run = run_frames(gated_model(tflite), feats[0])
     usage = run.kept.sum(axis=1)
     assert 0 < usage.min() < usage.max() < sum(b.shape[0] for _, _, b, _ in heads), usage
@@ -92,6 +105,33 @@ def test_gates_adapt_and_the_int8_gates_follow_the_float_ones(tiny):
     float_keep = (np.maximum(x @ w1.T + b1, 0) @ w2.T + b2) > 0
     agree = (float_keep == run.gates[0]).mean()
     assert agree > 0.9, f"block 0's int8 gates agree with the float ones on {agree:.0%} of channel-frames"
+
+
+def test_calibration_sees_the_gated_activations(family):
+    """Channels the gates always close carry activations 40 times larger than the rest: calibrated on the
+    ungated model, u, v and every later activation get scales 40 times too coarse for what the gated
+    model computes. The family's export (gate inputs in the step model, taken out by the surgery)
+    calibrates on the gated model and follows the float model closely."""
+    from hil.convert.gconv_surgery import gated_tflite
+    from hil.step.gated import gated_model, run_frames
+
+    seq = _tiny_seq(family, seed=5)
+    for i in range(len(ARCH["dilations"])):
+        gate, expand = seq.get_layer(f"b{i}_gate"), seq.get_layer(f"b{i}_expand")
+        w, b = gate.logits.get_weights()
+        closed = np.arange(ARCH["mid"]) < ARCH["mid"] // 2
+        gate.logits.set_weights([np.where(closed, 0, w), np.where(closed, -50.0, 50.0).astype(np.float32)])
+        k, kb = expand.get_weights()
+        expand.set_weights([np.where(closed, 40 * k, k), np.where(closed, 40 * kb, kb)])
+    feats = np.random.default_rng(2).normal(0, 1, (6, 30, ARCH["bins"])).astype(np.float32)
+    want = np.asarray(seq(feats[:1]))[0]
+    err = {}
+    for gated in (True, False):
+        tflite, _ = gated_tflite(*_export(family, seq, feats, gate_inputs=gated))
+        run = run_frames(gated_model(tflite), feats[0])
+        assert (run.kept.sum(axis=1) == ARCH["mid"] // 2 * len(ARCH["dilations"])).all()
+        err[gated] = float(np.abs(run.masks - want).mean())
+    assert err[True] < err[False] / 3, err
 
 
 def test_the_usage_loss_drives_the_gates_toward_the_target(family):

@@ -7,10 +7,14 @@ block input x, and state_out_<k> the window's last (K-1) d rows; RESHAPEs betwee
 ops from the state pair, reads the int8 weights and quantisations the converter chose (hil.gconv.BlockQ),
 adds the gate head (quantised here: hil.gconv.block.quantize_gate; or none: a static block), and puts one
 custom op in their place: inputs x and a variable history tensor (the op keeps the history itself),
-outputs the block output and gates_<k> (a new model output). state_<k> / state_out_<k> leave the model."""
+outputs the block output and gates_<k> (a new model output). state_<k> / state_out_<k> leave the model.
+A gated step model also has inputs gate_<k>, multiplied (MUL) into u and v so that the converter calibrates
+u, v and everything downstream on the gated model's activations: those MULs and inputs leave too, and u
+and v take the quantisation of the MULs' outputs."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,35 +39,61 @@ class BlockSite:
     project: int
     kernel: int
     dilation: int
+    gated: bool = False  # the step model multiplies u and v by gate inputs (calibration), taken out here
 
 
-def _through(model, producer, t: int, want: str):
-    """(op index of `want` producing t, seen through pass-through ops, the ops passed)."""
+def gate_inputs(model) -> set[int]:
+    """The tensors of the model's gate_<k> inputs (a gated step model's calibration gates), by signature
+    name, else by tensor name."""
+    sg = model.subgraphs[0]
+    named = {m.name.decode() if isinstance(m.name, bytes) else m.name: int(m.tensorIndex)
+             for sig in model.signatureDefs or [] for m in sig.inputs or []}  # fmt: skip
+    if not named:
+        named = {_name(sg.tensors[int(t)]): int(t) for t in sg.inputs}
+    return {t for n, t in named.items() if re.search(r"(^|[_/:])gate_\d+(:\d+)?$", n)}
+
+
+def _name(t) -> str:
+    return t.name.decode() if isinstance(t.name, bytes) else str(t.name)
+
+
+def _gated_by(op, gates: set[int]) -> int | None:
+    """A MUL of a tensor by a gate input: the other input, else None."""
+    ins = [int(t) for t in op.inputs]
+    if len(ins) == 2 and (ins[0] in gates) != (ins[1] in gates):
+        return ins[1] if ins[0] in gates else ins[0]
+    return None
+
+
+def _through(model, producer, t: int, want: str, gates: frozenset[int] = frozenset()):
+    """(op index of `want` producing t, seen through pass-through ops and gate MULs, the ops passed)."""
     sg, passed = model.subgraphs[0], []
     while (o := producer.get(t)) is not None:
         name = _op_name(model, sg.operators[o])
         if name == want:
             return o, passed
-        if name not in PASS_THROUGH:
+        gated = _gated_by(sg.operators[o], gates) if name == "MUL" else None
+        if name not in PASS_THROUGH and gated is None:
             break
         passed.append(o)
-        t = int(sg.operators[o].inputs[0])
+        t = gated if gated is not None else int(sg.operators[o].inputs[0])
     raise ConfigError(f"gated block: wanted a {want} behind tensor {t}, got {name if o is not None else 'a model input'}")
 
 
-def find_block(model, state: int, state_out: int, k: int) -> BlockSite:
+def find_block(model, state: int, state_out: int, k: int, gates: frozenset[int] = frozenset()) -> BlockSite:
     sg = model.subgraphs[0]
     producer, consumers = _graph_maps(sg)
     where = f"gated block {k} (state tensor {state})"
     (concat,) = consumers.get(state, [None]) if len(consumers.get(state, [])) == 1 else (None,)
     if concat is None or _op_name(model, sg.operators[concat]) != "CONCATENATION":
         raise ConfigError(f"{where}: wanted the state read by one CONCATENATION")
-    expand, via = _through(model, producer, int(sg.operators[concat].inputs[1]), "FULLY_CONNECTED")
+    expand, via = _through(model, producer, int(sg.operators[concat].inputs[1]), "FULLY_CONNECTED", gates)
     ops, todo, project = {concat, expand, *via}, [int(t) for t in sg.operators[concat].outputs], None
     while todo:  # the window's readers up to the projection
         for o in consumers.get(todo.pop(), []):
             name = _op_name(model, sg.operators[o])
-            if o in ops or name not in PASS_THROUGH | {"DEPTHWISE_CONV_2D", "FULLY_CONNECTED"}:
+            gate_mul = name == "MUL" and _gated_by(sg.operators[o], gates) is not None
+            if o in ops or (name not in PASS_THROUGH | {"DEPTHWISE_CONV_2D", "FULLY_CONNECTED"} and not gate_mul):
                 continue
             ops.add(o)
             if name == "FULLY_CONNECTED":
@@ -85,8 +115,10 @@ def find_block(model, state: int, state_out: int, k: int) -> BlockSite:
     if taps < 2 or hist % (taps - 1) or len(other) != 1:
         raise ConfigError(f"{where}: wanted the ADD of the block input and a window of (K-1) d + 1 frames, got "
                           f"window {win}, {taps} taps")  # fmt: skip
-    return BlockSite(x, int(add.outputs[0]), tuple(sorted(ops | {adds[0], *tail})), adds[0], expand, dws[0], project,
-                     taps, hist // (taps - 1))  # fmt: skip
+    ops |= {adds[0], *tail}
+    muls = any(_op_name(model, sg.operators[o]) == "MUL" for o in ops)
+    return BlockSite(x, int(add.outputs[0]), tuple(sorted(ops)), adds[0], expand, dws[0], project, taps,
+                     hist // (taps - 1), muls)  # fmt: skip
 
 
 def _safe(model, producer, t):
@@ -121,10 +153,15 @@ def block_q(model, site: BlockSite, head, z_max: float) -> BlockQ:
     w1, s1, _ = _tensor(model, int(ex.inputs[1]))
     wd, sd, _ = _tensor(model, int(dw.inputs[1]))
     w2, s2, _ = _tensor(model, int(pr.inputs[1]))
-    qs = {name: _tensor(model, t)[2] for name, t in (("x", site.x), ("u", int(ex.outputs[0])),
-          ("w", int(dw.inputs[0])), ("v", int(dw.outputs[0])), ("p", int(pr.outputs[0])), ("y", site.y))}  # fmt: skip
-    if qs["u"] != qs["w"]:
-        raise ConfigError(f"gated block at tensor {site.x}: the window is quantised {qs['w']}, u {qs['u']}")
+    # u as the window holds it and v as the projection reads it: after a gate MUL where the step model
+    # has one (its quantisation calibrated on the gated activations), else the expansion's and the
+    # depthwise's own outputs
+    qs = {name: _tensor(model, t)[2] for name, t in (("x", site.x), ("u", int(dw.inputs[0])),
+          ("v", int(pr.inputs[0])), ("p", int(pr.outputs[0])), ("y", site.y))}  # fmt: skip
+    if not site.gated and (_tensor(model, int(ex.outputs[0]))[2], _tensor(model, int(dw.outputs[0]))[2]) != (
+            qs["u"], qs["v"]):
+        raise ConfigError(f"gated block at tensor {site.x}: the window or the projection's input is quantised "
+                          f"unlike the expansion's or the depthwise's output")  # fmt: skip
     m, c = w1.shape
     gate = quantize_gate(head, qs["x"][0], z_max) if head is not None else quantize_gate(
         (np.zeros((1, c)), np.zeros(1), np.zeros((m, 1)), np.ones(m)), qs["x"][0], 1.0)  # fmt: skip
@@ -186,19 +223,20 @@ def _signature(model, drop: set[int], add: list[tuple[str, int]]) -> None:
 def gated_tflite(tflite: bytes, heads: list, z_max: list[float]) -> tuple[bytes, list[BlockQ]]:
     """(the model with each block k as HIL_GATED_CONV, the blocks' numbers); heads[k] None: a static block."""
     model = load(tflite)
-    blocks = len(load(tflite).subgraphs[0].inputs) - 1
+    given = frozenset(gate_inputs(model))
+    blocks = len(model.subgraphs[0].inputs) - 1 - len(given)
     if len(heads) != blocks or len(z_max) != len(heads):
         raise ConfigError(f"gate {max(len(heads), len(z_max)) - 1} refers to block {max(len(heads), len(z_max)) - 1}; "
                           f"the model has {blocks} blocks (state_0..state_{blocks - 1})")  # fmt: skip
     pairs = state_pairs(tflite, len(heads))
-    sites = [find_block(model, s, so, k) for k, (s, so) in enumerate(pairs)]
+    sites = [find_block(model, s, so, k, given) for k, (s, so) in enumerate(pairs)]
     qs = [block_q(model, site, head, zm) for site, head, zm in zip(sites, heads, z_max)]
     sg, made = model.subgraphs[0], [custom_op(model, site, q, k) for k, (site, q) in enumerate(zip(sites, qs))]
     at = {site.add: op for site, (op, _) in zip(sites, made)}  # each block's op where its ADD was
     gone = {i for site in sites for i in site.ops}
     sg.operators = [at.get(i, o) for i, o in enumerate(sg.operators) if i in at or i not in gone]
     gates = [(f"gates_{k}", t) for k, (_, t) in enumerate(made)]
-    drop = {t for pair in pairs for t in pair}
+    drop = {t for pair in pairs for t in pair} | given
     sg.inputs = [t for t in sg.inputs if int(t) not in drop]
     sg.outputs = [t for t in sg.outputs if int(t) not in drop] + [t for _, t in gates]
     _signature(model, drop, gates)

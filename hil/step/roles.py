@@ -76,8 +76,9 @@ def _interpreter_info(interp) -> ModelInfo:
 
 def _named(tensors, sig: dict, names: list[str]):
     """The tensors playing `names`: by signature name, else by tensor names ending in the role's name."""
-    if all(n in sig for n in names):
-        return [tensors[sig[n]] for n in names]
+    at = {t.position: t for t in tensors}  # positions in the model: some tensors may be left out
+    if all(n in sig and sig[n] in at for n in names):
+        return [at[sig[n]] for n in names]
     found = []
     for n in names:
         hits = [t for t in tensors if re.search(rf"(^|[_/]){n}(:\d+)?$", t.name)]
@@ -109,13 +110,18 @@ def step_io(interpreter_or_tflite_bytes) -> StepIO:
     'state_out_<i>', or 'output_<k>' in the Keras order [mask, new states...] that gru_step_model
     builds), then by tensor names, then by the op that writes each output (new states come from ADD).
     A model of one input and one output is stateless: features and mask, N = 0. Outputs named by signature
-    'gates_<k>' (a gated block's per-frame channel gates: hil.dyncp) are reports, not roles: left out here.
+    'gates_<k>' (a gated block's per-frame channel gates: hil.dyncp) are reports, not roles: left out here;
+    so are inputs 'gate_<k>' (the gates given to a gated step model for calibration, which
+    hil.convert.gconv_surgery takes out).
     A model with early exits has one more mask output per early exit after those ('exit_<k>', or output_<k>
     in that order)."""
     info = _info_of(interpreter_or_tflite_bytes)
     side = {pos for name, pos in info.signature_outputs.items() if re.fullmatch(r"gates_\d+", name)}
     if side:
         info = replace(info, outputs=[t for t in info.outputs if t.position not in side])
+    given = {pos for name, pos in info.signature_inputs.items() if re.fullmatch(r"gate_\d+", name)}
+    if given:
+        info = replace(info, inputs=[t for t in info.inputs if t.position not in given])
     n = len(info.inputs) - 1
     extra = len(info.outputs) - n - 1
     if n < 0 or extra < 0 or (extra and n == 0):

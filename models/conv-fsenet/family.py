@@ -23,8 +23,8 @@ DATA = {"utterances": 1000, "seed": 0, "snr_db": [-5.0, 20.0], "noises": "all", 
 ARCH = {"bins": 257, "channels": 64, "mid": 128, "gate_dim": 8, "kernel": 3, "dilations": [1, 2, 4, 8, 1, 2, 4]}
 TRAIN = {"epochs": 20, "batch": 32, "learning_rate": 0.002, "loss": "mse", "target": "ideal_ratio_mask",
          "settle_epochs": 10, "settle_learning_rate": 0.0005, "usage_weight": 4.0}  # fmt: skip
-# a gated member starts from the static member's trained weights (conv-fsenet) and learns its gates
-FINETUNE = {"from": "conv-fsenet", "epochs": 15, "learning_rate": 0.001}
+# then every member tunes for as long: the static one on itself, a gated one from the base with its gates
+FINETUNE = {"epochs": 30, "learning_rate": 0.001, "settle_epochs": 15, "settle_learning_rate": 0.0003}
 
 
 def net():
@@ -66,30 +66,25 @@ def fold_standardisation(model, mean, std) -> None:
     front.set_weights([kernel / std[:, None], bias - (mean / std) @ kernel])
 
 
-def warm_start(model, mean, std) -> None:
-    """The static member's trained weights into a gated model (every layer but the gates), its front-end
-    unfolded back to standardised input (fold_standardisation undone: W = W' std, b = b' + mean W')."""
-    import keras
-
-    from hil.errors import ConfigError
-    from hil.zoo import zoo_dir
-
-    path = zoo_dir() / FINETUNE["from"] / "model.keras"
-    if not path.is_file():
-        raise ConfigError(f"a gated member starts from {FINETUNE['from']}: wanted {path}, got none "
-                          f"(train it first: hil train {FINETUNE['from']})")  # fmt: skip
-    static = keras.models.load_model(path, compile=False)
+def warm_start(model, base) -> None:
+    """The base model's weights into a gated model: every layer but the gates."""
     for layer in model.layers:
         if layer.get_weights() and not layer.name.endswith("_gate"):
-            layer.set_weights(static.get_layer(layer.name).get_weights())
-    kernel, bias = static.get_layer("front").get_weights()
-    model.get_layer("front").set_weights([kernel * std[:, None], bias + mean @ kernel])
+            layer.set_weights(base.get_layer(layer.name).get_weights())
 
 
-def train_float(seed: int, root: Path, epochs: int, target: float | None, name: str):
-    """(sequence model taking raw features, training sequences, facts)."""
+def _fit(model, x, y, phases) -> None:
     import keras
 
+    for n, lr in phases:
+        model.compile(optimizer=keras.optimizers.Adam(lr), loss=TRAIN["loss"])
+        model.fit(x, y, batch_size=TRAIN["batch"], epochs=n, shuffle=True, verbose=0)
+
+
+def train_float(seed: int, root: Path, epochs: int | None, target: float | None, name: str):
+    """(sequence model taking raw features, training sequences, facts). Every member trains the same base
+    (the static model, TRAIN's phases) and then the same tuning phases (FINETUNE's): the static member on
+    itself, a gated member from the base's weights with its gates, so static and gated get equal budgets."""
     import tensorflow as tf
 
     from hil.zoo import deterministic
@@ -101,18 +96,22 @@ def train_float(seed: int, root: Path, epochs: int, target: float | None, name: 
     x, y = load_frames(root, "train")
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-3
     xs, ys = sequences(x), sequences(y)
-    model = net().sequence_model(ARCH, target, TRAIN["usage_weight"], name)
-    phases = [(epochs, TRAIN["learning_rate"]), (TRAIN["settle_epochs"], TRAIN["settle_learning_rate"])]
-    if target is not None:
-        warm_start(model, mean, std)
-        phases = [(epochs if epochs != TRAIN["epochs"] else FINETUNE["epochs"], FINETUNE["learning_rate"])]
+    base_phases = [(epochs or TRAIN["epochs"], TRAIN["learning_rate"]),
+                   (TRAIN["settle_epochs"], TRAIN["settle_learning_rate"])]  # fmt: skip
+    tune_phases = [(FINETUNE["epochs"], FINETUNE["learning_rate"]),
+                   (FINETUNE["settle_epochs"], FINETUNE["settle_learning_rate"])]  # fmt: skip
     t1 = time.perf_counter()
-    for n, lr in phases:
-        model.compile(optimizer=keras.optimizers.Adam(lr), loss=TRAIN["loss"])
-        model.fit((xs - mean) / std, ys, batch_size=TRAIN["batch"], epochs=n, shuffle=True, verbose=0)
+    model = net().sequence_model(ARCH, None, TRAIN["usage_weight"], name)
+    _fit(model, (xs - mean) / std, ys, base_phases)
+    if target is not None:
+        base, model = model, net().sequence_model(ARCH, target, TRAIN["usage_weight"], name)
+        warm_start(model, base)
+    _fit(model, (xs - mean) / std, ys, tune_phases)
     fold_standardisation(model, mean, std)
+    phases = base_phases + tune_phases
     facts = {"train_frames": int(len(x)), "train_sequences": int(len(xs)), "epochs": sum(n for n, _ in phases),
-             "phases": [{"epochs": n, "learning_rate": lr} for n, lr in phases],
+             "phases": [{"epochs": n, "learning_rate": lr, "gates": target is not None and i >= len(base_phases)}
+                        for i, (n, lr) in enumerate(phases)],
              "fit_seconds": round(time.perf_counter() - t1, 1), "data_seconds": round(t1 - t0, 1)}  # fmt: skip
     return model, xs, facts
 
@@ -129,17 +128,33 @@ def block_inputs(seq, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]
     return outs[:n], outs[n:]
 
 
+def block_gates(seq, x: np.ndarray) -> list[np.ndarray]:
+    """Each block's binary gates over sequences x (float 0/1, (N, T, M)); none for a static model."""
+    import keras
+
+    names = [f"b{i}_gate" for i in range(len(ARCH["dilations"]))]
+    if not net().gated(seq):
+        return []
+    return [np.asarray(g) for g in keras.Model(seq.inputs, [seq.get_layer(k).output for k in names])(x)]
+
+
 def calibration(seq, xs: np.ndarray, seed: int):
-    """(converter rows: features and each block's history, the gate heads' largest hidden value per block)."""
+    """(converter rows: features, each block's history and, for a gated model, each block's gates as the
+    float model decides them, so that every activation is calibrated on the gated model's trajectory;
+    the gate heads' largest hidden value per block)."""
     rng = np.random.default_rng(seed)
     x = xs[rng.choice(len(xs), min(len(xs), 32), replace=False)]
     ins, us = block_inputs(seq, x)
+    gates = block_gates(seq, x)
     s, t = rng.integers(0, len(x), N_CALIB), rng.integers(0, x.shape[1], N_CALIB)
     k, m = ARCH["kernel"], ARCH["mid"]
     dtype = [("features", np.float32, (ARCH["bins"],))] + [
-        (f"state_{i}", np.float32, ((k - 1) * d, m)) for i, d in enumerate(ARCH["dilations"])]
+        (f"state_{i}", np.float32, ((k - 1) * d, m)) for i, d in enumerate(ARCH["dilations"])] + [
+        (f"gate_{i}", np.float32, (m,)) for i in range(len(gates))]
     rows = np.zeros(N_CALIB, dtype)
     rows["features"] = x[s, t]
+    for i, g in enumerate(gates):
+        rows[f"gate_{i}"] = g[s, t]
     for i, d in enumerate(ARCH["dilations"]):
         h = (k - 1) * d
         padded = np.concatenate([np.zeros((len(x), h, m), np.float32), us[i]], axis=1)
@@ -195,7 +210,7 @@ def run(name: str, target, seed: int = 0, data=None, epochs: int | None = None, 
     target = check_target(target)
     t0 = time.perf_counter()
     root = Path(data) if data is not None else default_data_dir()
-    seq, xs, facts = train_float(seed, root, epochs or TRAIN["epochs"], target, name)
+    seq, xs, facts = train_float(seed, root, epochs, target, name)
     from hil.dsp.identity import with_chain
 
     step, rows, tflite, _ = export(seq, xs, seed, name)
@@ -207,7 +222,7 @@ def run(name: str, target, seed: int = 0, data=None, epochs: int | None = None, 
             "chain": FSENET.to_dict(), "architecture": ARCH,
             "data": DATA | {"dir": "default corpus" if data is None else str(data), **facts},
             "training": TRAIN | {"epochs": facts["epochs"], "phases": facts.pop("phases")}
-                        | ({"finetune": FINETUNE} if target is not None else {}),
+                        | {"finetune": FINETUNE},
             "exported_as": "single step (net.step_model) -> int8 (hil.convert) -> HIL_GATED_CONV blocks "
                            "(hil.convert.gconv_surgery): model.tflite",
             "int8": {"tflite_bytes": len(tflite), "model_bytes": compiled.model_bytes,

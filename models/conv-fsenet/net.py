@@ -3,7 +3,8 @@ exports (plain layers; hil.convert.gconv_surgery turns each block into one HIL_G
 
 Sequence model: features (T, bins) -> Dense(C) front-end -> blocks -> Dense(bins, sigmoid) mask. A block:
 g = gate(x) (Dense(R, relu) -> Dense(M) logits; binary forward, sigmoid gradient: straight through),
-u = relu(Dense(M)(x)) * g, v = relu(causal dilated DepthwiseConv1D(K)(u)) * g, y = x + Dense(C)(v).
+u = relu(Dense(M)(x)) * g, v = relu(causal dilated DepthwiseConv1D(K)(u)) * g, y = x + Dense(C)(v); the
+usage loss weight * (kept share of all gated channels - target)^2 (ChannelUsage) on the last block's output.
 A static model (target None) has no gate layers: every channel is computed."""
 
 from __future__ import annotations
@@ -22,12 +23,11 @@ def gate_layer_class():
     ops = keras.ops
 
     class ChannelGate(keras.layers.Layer):
-        """Binary per-frame channel gates with a straight-through sigmoid gradient, and the auxiliary loss
-        weight * (mean usage - target)^2 that drives the block's usage toward the target."""
+        """Binary per-frame channel gates with a straight-through sigmoid gradient."""
 
-        def __init__(self, mid: int, gate_dim: int, target: float, weight: float, **kw):
+        def __init__(self, mid: int, gate_dim: int, **kw):
             super().__init__(**kw)
-            self.mid, self.gate_dim, self.target, self.weight = mid, gate_dim, target, weight
+            self.mid, self.gate_dim = mid, gate_dim
             self.hidden = keras.layers.Dense(gate_dim, activation="relu", name="hidden")
             self.logits = keras.layers.Dense(mid, name="logits", bias_initializer=keras.initializers.Constant(2.0))
 
@@ -38,16 +38,28 @@ def gate_layer_class():
         def call(self, x):
             s = self.logits(self.hidden(x))
             soft = ops.sigmoid(s)
-            hard = ops.cast(s > 0, soft.dtype)
-            g = soft + ops.stop_gradient(hard - soft)
-            self.add_loss(self.weight * ops.square(ops.mean(g) - self.target))
-            return g
+            return soft + ops.stop_gradient(ops.cast(s > 0, soft.dtype) - soft)
 
         def get_config(self):
-            return super().get_config() | {"mid": self.mid, "gate_dim": self.gate_dim, "target": self.target,
-                                           "weight": self.weight}  # fmt: skip
+            return super().get_config() | {"mid": self.mid, "gate_dim": self.gate_dim}
 
-    return ChannelGate
+    class ChannelUsage(keras.layers.Layer):
+        """The auxiliary loss weight * (usage - target)^2, usage the share of all the model's gated channels
+        kept (over blocks, frames and the batch), so blocks that matter more can keep more; passes x on."""
+
+        def __init__(self, target: float, weight: float, **kw):
+            super().__init__(**kw)
+            self.target, self.weight = target, weight
+
+        def call(self, inputs):
+            x, *gates = inputs
+            self.add_loss(self.weight * ops.square(ops.mean(ops.concatenate(gates, axis=-1)) - self.target))
+            return x
+
+        def get_config(self):
+            return super().get_config() | {"target": self.target, "weight": self.weight}
+
+    return ChannelGate, ChannelUsage
 
 
 def sequence_model(arch: dict, target: float | None, weight: float, name: str):
@@ -56,39 +68,57 @@ def sequence_model(arch: dict, target: float | None, weight: float, name: str):
     c, m, r, k = arch["channels"], arch["mid"], arch["gate_dim"], arch["kernel"]
     inp = keras.Input((None, arch["bins"]), name="features")
     x = L.Dense(c, name="front")(inp)
-    gate = gate_layer_class()
+    gate, usage = gate_layer_class()
+    gates = []
     for i, d in enumerate(arch["dilations"]):
         u = L.Dense(m, activation="relu", name=f"b{i}_expand")(x)
-        g = gate(m, r, target, weight, name=f"b{i}_gate")(x) if target is not None else None
+        g = gate(m, r, name=f"b{i}_gate")(x) if target is not None else None
+        gates += [g] if g is not None else []
         u = L.Multiply(name=f"b{i}_u")([u, g]) if g is not None else u
         v = L.DepthwiseConv1D(k, dilation_rate=d, activation="relu", name=f"b{i}_dw")(L.ZeroPadding1D(((k - 1) * d, 0))(u))
         v = L.Multiply(name=f"b{i}_v")([v, g]) if g is not None else v
         x = L.Add(name=f"b{i}_out")([x, L.Dense(c, name=f"b{i}_project")(v)])
+    if gates:
+        x = usage(target, weight, name="usage")([x, *gates])
     return keras.Model(inp, L.Dense(arch["bins"], activation="sigmoid", name="mask")(x), name=name)
 
 
-def step_model(seq, arch: dict, name: str):
+def gated(seq) -> bool:
+    return any(layer.name.endswith("_gate") for layer in seq.layers)
+
+
+def step_model(seq, arch: dict, name: str, gate_inputs: bool = True):
     """One frame of `seq` with plain layers: inputs features (bins,) and state_<i> ((K-1) d_i, M) per block
-    (the u of its last frames, oldest first); outputs mask (bins,) and state_out_<i>. Weights shared."""
+    (the u of its last frames, oldest first); outputs mask (bins,) and state_out_<i>. Weights shared.
+    A gated `seq` adds inputs gate_<i> (M,): the frame's binary gates (the float gate heads' decisions),
+    multiplied into u and v as in training, so that calibration sees the activations the gated model
+    makes; hil.convert.gconv_surgery takes the multiplications and the gate inputs out again.
+    gate_inputs False: the blocks as plain layers with every channel, whatever `seq` is."""
     keras = _keras()
     L = keras.layers
     m, k = arch["mid"], arch["kernel"]
     feats = keras.Input((arch["bins"],), name="features")
     states = [keras.Input(((k - 1) * d, m), name=f"state_{i}") for i, d in enumerate(arch["dilations"])]
+    blocks = range(len(arch["dilations"]))
+    gates = [keras.Input((m,), name=f"gate_{i}") for i in blocks] if gate_inputs and gated(seq) else []
     x = seq.get_layer("front")(feats)
     outs = []
     for i, d in enumerate(arch["dilations"]):
-        u = L.Reshape((1, m))(seq.get_layer(f"b{i}_expand")(x))
+        u = seq.get_layer(f"b{i}_expand")(x)
+        u = L.Reshape((1, m))(L.Multiply(name=f"b{i}_u")([u, gates[i]]) if gates else u)
         win = L.Concatenate(axis=1, name=f"b{i}_window")([states[i], u])
         taps = win[:, :: d] if d > 1 else win
         dw = L.DepthwiseConv1D(k, activation="relu", name=f"b{i}_dw")  # the taps are already d apart
         v = L.Reshape((m,))(dw(taps))
+        v = L.Multiply(name=f"b{i}_v")([v, gates[i]]) if gates else v
         dw.set_weights(seq.get_layer(f"b{i}_dw").get_weights())
         x = L.Add(name=f"b{i}_add")([x, seq.get_layer(f"b{i}_project")(v)])
         outs.append(win[:, 1:])
     mask = seq.get_layer("mask")(x)
-    return keras.Model({"features": feats, **{f"state_{i}": s for i, s in enumerate(states)}},
-                       {"mask": mask, **{f"state_out_{i}": o for i, o in enumerate(outs)}}, name=name)  # fmt: skip
+    inputs = {"features": feats, **{f"state_{i}": s for i, s in enumerate(states)},
+              **{f"gate_{i}": g for i, g in enumerate(gates)}}  # fmt: skip
+    inputs = dict(sorted(inputs.items()))  # Keras flattens a dict by sorted keys: the same order, or export fails
+    return keras.Model(inputs, {"mask": mask, **{f"state_out_{i}": o for i, o in enumerate(outs)}}, name=name)
 
 
 def gate_weights(seq, i: int):
