@@ -1,4 +1,4 @@
-"""dyncp-25: Conv-FSENet (models/conv-fsenet) with DynCP gates trained to use 25 % of each block's channels.
+"""dyncp-25: Conv-FSENet (models/conv-fsenet) with DynCP gates trained to use 25 % of the blocks' gated channels.
 
 Train: hil train dyncp-25 [--data DIR] [--seed S] [--epochs E] [--out DIR]   (docs/dyncp.md)
 """

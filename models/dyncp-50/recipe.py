@@ -1,4 +1,4 @@
-"""dyncp-50: Conv-FSENet (models/conv-fsenet) with DynCP gates trained to use 50 % of each block's channels.
+"""dyncp-50: Conv-FSENet (models/conv-fsenet) with DynCP gates trained to use 50 % of the blocks' gated channels.
 
 Train: hil train dyncp-50 [--data DIR] [--seed S] [--epochs E] [--out DIR]   (docs/dyncp.md)
 """

@@ -1,4 +1,4 @@
-"""dyncp-75: Conv-FSENet (models/conv-fsenet) with DynCP gates trained to use 75 % of each block's channels.
+"""dyncp-75: Conv-FSENet (models/conv-fsenet) with DynCP gates trained to use 75 % of the blocks' gated channels.
 
 Train: hil train dyncp-75 [--data DIR] [--seed S] [--epochs E] [--out DIR]   (docs/dyncp.md)
 """
