@@ -14,16 +14,16 @@ and v take the quantisation of the MULs' outputs."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
-from hil.convert.mpgru_surgery import _custom_opcode, _graph_maps, _op_name, load, prune, serialize, state_pairs
+from hil.convert.mpgru_surgery import _custom_opcode, _graph_maps, _op_name, load, prune, serialize
 from hil.errors import ConfigError
 from hil.gconv import BlockQ, options
 from hil.gconv.block import quantize_gate
+from hil.step.roles import step_io
 
 PASS_THROUGH = {"RESHAPE", "STRIDED_SLICE", "EXPAND_DIMS", "SQUEEZE"}
 
@@ -40,21 +40,6 @@ class BlockSite:
     kernel: int
     dilation: int
     gated: bool = False  # the step model multiplies u and v by gate inputs (calibration), taken out here
-
-
-def gate_inputs(model) -> set[int]:
-    """The tensors of the model's gate_<k> inputs (a gated step model's calibration gates), by signature
-    name, else by tensor name."""
-    sg = model.subgraphs[0]
-    named = {m.name.decode() if isinstance(m.name, bytes) else m.name: int(m.tensorIndex)
-             for sig in model.signatureDefs or [] for m in sig.inputs or []}  # fmt: skip
-    if not named:
-        named = {_name(sg.tensors[int(t)]): int(t) for t in sg.inputs}
-    return {t for n, t in named.items() if re.search(r"(^|[_/:])gate_\d+(:\d+)?$", n)}
-
-
-def _name(t) -> str:
-    return t.name.decode() if isinstance(t.name, bytes) else str(t.name)
 
 
 def _gated_by(op, gates: set[int]) -> int | None:
@@ -222,13 +207,13 @@ def _signature(model, drop: set[int], add: list[tuple[str, int]]) -> None:
 
 def gated_tflite(tflite: bytes, heads: list, z_max: list[float]) -> tuple[bytes, list[BlockQ]]:
     """(the model with each block k as HIL_GATED_CONV, the blocks' numbers); heads[k] None: a static block."""
-    model = load(tflite)
-    given = frozenset(gate_inputs(model))
-    blocks = len(model.subgraphs[0].inputs) - 1 - len(given)
+    model, io = load(tflite), step_io(tflite)
+    given = frozenset(t.tensor for t in io.gates)  # a gated step model's calibration gates
+    blocks = len(io.states)
     if len(heads) != blocks or len(z_max) != len(heads):
         raise ConfigError(f"gate {max(len(heads), len(z_max)) - 1} refers to block {max(len(heads), len(z_max)) - 1}; "
                           f"the model has {blocks} blocks (state_0..state_{blocks - 1})")  # fmt: skip
-    pairs = state_pairs(tflite, len(heads))
+    pairs = [(a.tensor, b.tensor) for a, b in io.states]
     sites = [find_block(model, s, so, k, given) for k, (s, so) in enumerate(pairs)]
     qs = [block_q(model, site, head, zm) for site, head, zm in zip(sites, heads, z_max)]
     sg, made = model.subgraphs[0], [custom_op(model, site, q, k) for k, (site, q) in enumerate(zip(sites, qs))]

@@ -34,6 +34,7 @@ class StepIO:
     mask: object  # the mask output
     states: tuple  # ((state input, its new-state output), ...): one pair per GRU, in layer order
     exits: tuple = ()  # the early exits' mask outputs, cheapest first (hil.convert.exits); the mask is the last exit
+    gates: tuple = ()  # inputs gate_<k> a gated step model takes for calibration (not roles: left out)
 
     @property
     def state(self):
@@ -120,6 +121,7 @@ def step_io(interpreter_or_tflite_bytes) -> StepIO:
     if side:
         info = replace(info, outputs=[t for t in info.outputs if t.position not in side])
     given = {pos for name, pos in info.signature_inputs.items() if re.fullmatch(r"gate_\d+", name)}
+    gates = tuple(t for t in info.inputs if t.position in given)
     if given:
         info = replace(info, inputs=[t for t in info.inputs if t.position not in given])
     n = len(info.inputs) - 1
@@ -144,7 +146,7 @@ def step_io(interpreter_or_tflite_bytes) -> StepIO:
     if ins is None or outs is None:
         names = [t.name for t in info.inputs + info.outputs]
         raise ConfigError(f"step model: wanted inputs/outputs named by signature or 'state', got tensors {names}")
-    roles = StepIO(ins[0], outs[0], tuple(zip(ins[1:], outs[1 : n + 1])), tuple(outs[n + 1 :]))
+    roles = StepIO(ins[0], outs[0], tuple(zip(ins[1:], outs[1 : n + 1])), tuple(outs[n + 1 :]), gates)
     for (a, b), (name, _) in zip(roles.states, pairs):
         if a.shape != b.shape:
             raise ConfigError(f"step model: wanted {name} in and out of one shape, got {a.shape} and {b.shape}")
