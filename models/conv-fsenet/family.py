@@ -116,26 +116,18 @@ def train_float(seed: int, root: Path, epochs: int | None, target: float | None,
     return model, xs, facts
 
 
-def block_inputs(seq, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """(block inputs, gated u) per block over sequences x, float."""
+def block_activations(seq, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """(block inputs, gated u, binary gates (float 0/1; none for a static model)) per block over sequences
+    x, float, from one pass of the model."""
     import keras
 
     n = len(ARCH["dilations"])
     ins = ["front"] + [f"b{i}_out" for i in range(n - 1)]
     us = [f"b{i}_u" if any(l.name == f"b{i}_u" for l in seq.layers) else f"b{i}_expand" for i in range(n)]
-    outs = keras.Model(seq.inputs, [seq.get_layer(k).output for k in ins + us])(x)
+    gates = [f"b{i}_gate" for i in range(n)] if net().gated(seq) else []
+    outs = keras.Model(seq.inputs, [seq.get_layer(k).output for k in ins + us + gates])(x)
     outs = [np.asarray(o) for o in outs]
-    return outs[:n], outs[n:]
-
-
-def block_gates(seq, x: np.ndarray) -> list[np.ndarray]:
-    """Each block's binary gates over sequences x (float 0/1, (N, T, M)); none for a static model."""
-    import keras
-
-    names = [f"b{i}_gate" for i in range(len(ARCH["dilations"]))]
-    if not net().gated(seq):
-        return []
-    return [np.asarray(g) for g in keras.Model(seq.inputs, [seq.get_layer(k).output for k in names])(x)]
+    return outs[:n], outs[n : 2 * n], outs[2 * n :]
 
 
 def calibration(seq, xs: np.ndarray, seed: int):
@@ -144,8 +136,7 @@ def calibration(seq, xs: np.ndarray, seed: int):
     the gate heads' largest hidden value per block)."""
     rng = np.random.default_rng(seed)
     x = xs[rng.choice(len(xs), min(len(xs), 32), replace=False)]
-    ins, us = block_inputs(seq, x)
-    gates = block_gates(seq, x)
+    ins, us, gates = block_activations(seq, x)
     s, t = rng.integers(0, len(x), N_CALIB), rng.integers(0, x.shape[1], N_CALIB)
     k, m = ARCH["kernel"], ARCH["mid"]
     dtype = [("features", np.float32, (ARCH["bins"],))] + [
