@@ -297,6 +297,8 @@ MUTATIONS = {
     "conv folded bias out of the blob": ("conv_same", OpCode.CONV_2D, _field(48), "<I", lambda b, old: len(b)),
     "dw depth multiplier disagrees": ("dw_same", OpCode.DEPTHWISE_CONV_2D, _field(40), "<i", 2),
     "dw dilation 0": ("dw_same", OpCode.DEPTHWISE_CONV_2D, _field(24), "<i", 0),
+    # the 1-D path (dw1d table) with a left padding past the kernel's reach: refused, not a negative-size copy
+    "dw 1-D padding past the kernel": ("dw_1d_dilation2", OpCode.DEPTHWISE_CONV_2D, _field(36), "<i", 1000),
     "16x8 input offset": ("fc_16x8", OpCode.FULLY_CONNECTED, _field(0), "<i", 5),
     "16x8 shift beyond 7": ("fc_16x8", OpCode.FULLY_CONNECTED, _array(20), "<i", 8),
 }  # fmt: skip

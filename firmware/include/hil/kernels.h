@@ -160,7 +160,7 @@ typedef struct {
 static inline int hil_dw1d_shape(const hil_conv_geom_t *g)
 {
     return g->in_h == 1 && g->out_h == 1 && g->k_h == 1 && g->k_w == 3 && g->pad_h == 0 && g->stride_h == 1 &&
-           g->stride_w == 1 && g->depth_multiplier == 1;
+           g->stride_w == 1 && g->depth_multiplier == 1 && g->pad_w <= 2 * (int64_t)g->dil_w;
 }
 
 /* Pairs a chain: the longest chain's outputs rounded up to a multiple of 4 (the loop takes two pairs a turn). */

@@ -24,8 +24,10 @@ class Geom(NamedTuple):
 
 
 def is_1d(g: Geom) -> bool:
-    """hil_dw1d_shape: height 1, a 1x3 kernel, stride 1, depth multiplier 1."""
-    return (g.in_hw[0], g.out_hw[0], *g.k, g.pad[0], *g.stride, g.multiplier) == (1, 1, 1, 3, 0, 1, 1, 1)
+    """hil_dw1d_shape: height 1, a 1x3 kernel, stride 1, depth multiplier 1, a left padding within the
+    kernel's reach (2 dilations; what TFLite's SAME and VALID give)."""
+    return (g.in_hw[0], g.out_hw[0], *g.k, g.pad[0], *g.stride, g.multiplier) == (1, 1, 1, 3, 0, 1, 1, 1) and (
+        g.pad[1] <= 2 * g.dilation[1])
 
 
 def _pairs(g: Geom) -> int:
