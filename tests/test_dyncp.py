@@ -157,6 +157,45 @@ def test_the_usage_loss_drives_the_gates_toward_the_target(family):
     assert before > 0.9 and abs(after - 0.25) < abs(before - 0.25) - 0.3, (before, after)
 
 
+def test_stochastic_gates_are_noisy_only_while_training(tiny):
+    """A stochastic gate tries channels near their threshold both ways while training; at inference (and in
+    export, which reads the gate heads' weights) the gate is the logit's sign, stochastic or not."""
+    seq, _, feats, _, _ = tiny
+    gates = [layer for layer in seq.layers if layer.name.endswith("_gate")]
+    x = seq.get_layer("front")(feats)
+    plain = np.asarray(gates[0](x, training=True))
+    try:
+        for gate in gates:
+            gate.stochastic = True
+        noisy = [np.asarray(gates[0](x, training=True)) for _ in range(2)]
+        assert np.array_equal(np.asarray(gates[0](x, training=False)), plain)
+    finally:
+        for gate in gates:
+            gate.stochastic = False
+    assert set(np.unique(noisy[0])) <= {0.0, 1.0} and not np.array_equal(noisy[0], noisy[1])
+    assert 0.02 < (noisy[0] != plain).mean() < 0.5, "the noise flips some gates, not most"
+
+
+def test_the_tuning_anneals_the_usage_target_then_holds_it(family, monkeypatch):
+    """The first tuning phase's usage level falls from 1 to the target over FINETUNE's anneal_epochs; a later
+    phase holds it at the target with binary gates."""
+    import keras
+
+    schedule = family.usage_schedule(0.25, 10)
+    assert [round(schedule(e), 3) for e in (0, 4, 9, 10, 30)] == [0.925, 0.625, 0.25, 0.25, 0.25]
+    assert family.usage_schedule(0.5, 0)(0) == 0.5
+    keras.utils.set_random_seed(0)
+    model = family.net().sequence_model(dict(ARCH, dilations=[1]), 0.25, 1.0, "anneal")
+    x = np.random.default_rng(0).normal(0, 1, (8, 10, ARCH["bins"])).astype(np.float32)
+    y = np.random.default_rng(1).uniform(0, 1, x.shape).astype(np.float32)
+    usage, gate = model.get_layer("usage"), model.get_layer("b0_gate")
+    monkeypatch.setitem(family.FINETUNE, "anneal_epochs", 10)
+    family._fit(model, x, y, [(3, 1e-3)])
+    assert float(usage.level.numpy()) == pytest.approx(0.775) and not gate.stochastic
+    family._fit(model, x, y, [(2, 1e-3), (1, 1e-3)])
+    assert float(usage.level.numpy()) == pytest.approx(0.25)
+
+
 @pytest.mark.parametrize("target", [0, 1.5, -0.2, "half"])
 def test_a_target_outside_0_1_is_one_line(family, target):
     with pytest.raises(ConfigError) as exc:

@@ -23,8 +23,12 @@ DATA = {"utterances": 1000, "seed": 0, "snr_db": [-5.0, 20.0], "noises": "all", 
 ARCH = {"bins": 257, "channels": 64, "mid": 128, "gate_dim": 8, "kernel": 3, "dilations": [1, 2, 4, 8, 1, 2, 4]}
 TRAIN = {"epochs": 20, "batch": 32, "learning_rate": 0.002, "loss": "mse", "target": "ideal_ratio_mask",
          "settle_epochs": 10, "settle_learning_rate": 0.0005, "usage_weight": 4.0}  # fmt: skip
-# then every member tunes for as long: the static one on itself, a gated one from the base with its gates
-FINETUNE = {"epochs": 30, "learning_rate": 0.001, "settle_epochs": 15, "settle_learning_rate": 0.0003}
+# then every member tunes for as long: the static one on itself, a gated one from the base with its gates;
+# a gated member's first tuning phase anneals the usage target from 1 down to its target over
+# anneal_epochs with stochastic gates (logistic noise on the logits), its settle phase has binary gates at
+# the target
+FINETUNE = {"epochs": 30, "learning_rate": 0.001, "settle_epochs": 15, "settle_learning_rate": 0.0003,
+            "anneal_epochs": 10, "gate_noise": "logistic, first phase"}  # fmt: skip
 
 
 def net():
@@ -67,18 +71,39 @@ def fold_standardisation(model, mean, std) -> None:
 
 
 def warm_start(model, base) -> None:
-    """The base model's weights into a gated model: every layer but the gates."""
+    """The base model's weights into a gated model: every layer the base has (not the gates, not the usage)."""
+    names = {layer.name for layer in base.layers}
     for layer in model.layers:
-        if layer.get_weights() and not layer.name.endswith("_gate"):
+        if layer.get_weights() and layer.name in names:
             layer.set_weights(base.get_layer(layer.name).get_weights())
 
 
+def usage_schedule(target: float, epochs: int):
+    """The usage loss's level at the start of each epoch of the first tuning phase: 1 (every channel, where
+    the base is) down to `target` in equal steps over `epochs` epochs, then the target."""
+    return lambda epoch: max(target, 1.0 - (1.0 - target) * (epoch + 1) / epochs) if epochs else target
+
+
 def _fit(model, x, y, phases) -> None:
+    """Adam over `phases` ((epochs, learning rate), ...). A gated model's first phase follows FINETUNE's
+    schedule (usage target annealed, stochastic gates); later phases: binary gates at the target."""
     import keras
 
-    for n, lr in phases:
+    usage = [layer for layer in model.layers if layer.name == "usage"]
+    gates = [layer for layer in model.layers if layer.name.endswith("_gate")]
+    for i, (n, lr) in enumerate(phases):
+        callbacks = []
+        for gate in gates:
+            gate.stochastic = i == 0
+        if usage:
+            level = usage_schedule(usage[0].target, FINETUNE["anneal_epochs"] if i == 0 else 0)
+            usage[0].level.assign(level(0))
+            step = lambda epoch, _logs, f=level: usage[0].level.assign(f(epoch))  # noqa: E731
+            callbacks = [keras.callbacks.LambdaCallback(on_epoch_begin=step)]
         model.compile(optimizer=keras.optimizers.Adam(lr), loss=TRAIN["loss"])
-        model.fit(x, y, batch_size=TRAIN["batch"], epochs=n, shuffle=True, verbose=0)
+        model.fit(x, y, batch_size=TRAIN["batch"], epochs=n, shuffle=True, verbose=0, callbacks=callbacks)
+    for gate in gates:
+        gate.stochastic = False
 
 
 def train_float(seed: int, root: Path, epochs: int | None, target: float | None, name: str):

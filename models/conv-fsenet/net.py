@@ -23,11 +23,13 @@ def gate_layer_class():
     ops = keras.ops
 
     class ChannelGate(keras.layers.Layer):
-        """Binary per-frame channel gates with a straight-through sigmoid gradient."""
+        """Binary per-frame channel gates with a straight-through sigmoid gradient. `stochastic` (set while
+        training only): logistic noise on the logits, so that a channel near its threshold is tried both
+        ways (a stochastic binary gate); the gate is the logit's sign at inference and in export."""
 
         def __init__(self, mid: int, gate_dim: int, **kw):
             super().__init__(**kw)
-            self.mid, self.gate_dim = mid, gate_dim
+            self.mid, self.gate_dim, self.stochastic = mid, gate_dim, False
             self.hidden = keras.layers.Dense(gate_dim, activation="relu", name="hidden")
             self.logits = keras.layers.Dense(mid, name="logits", bias_initializer=keras.initializers.Constant(2.0))
 
@@ -35,8 +37,11 @@ def gate_layer_class():
             self.hidden.build(shape)
             self.logits.build((*shape[:-1], self.gate_dim))
 
-        def call(self, x):
+        def call(self, x, training=None):
             s = self.logits(self.hidden(x))
+            if training and self.stochastic:
+                noise = keras.random.uniform(ops.shape(s), 1e-6, 1 - 1e-6)  # seeded by hil.zoo.deterministic
+                s = s + ops.log(noise) - ops.log(1 - noise)
             soft = ops.sigmoid(s)
             return soft + ops.stop_gradient(ops.cast(s > 0, soft.dtype) - soft)
 
@@ -44,16 +49,19 @@ def gate_layer_class():
             return super().get_config() | {"mid": self.mid, "gate_dim": self.gate_dim}
 
     class ChannelUsage(keras.layers.Layer):
-        """The auxiliary loss weight * (usage - target)^2, usage the share of all the model's gated channels
-        kept (over blocks, frames and the batch), so blocks that matter more can keep more; passes x on."""
+        """The auxiliary loss weight * (usage - level)^2, usage the share of all the model's gated channels
+        kept (over blocks, frames and the batch), so blocks that matter more can keep more; passes x on.
+        `level` is the target unless a training schedule moves it (family.py anneals it from 1 down)."""
 
         def __init__(self, target: float, weight: float, **kw):
             super().__init__(**kw)
             self.target, self.weight = target, weight
+            self.level = self.add_weight(shape=(), initializer=keras.initializers.Constant(target),
+                                         trainable=False, name="level")  # fmt: skip
 
         def call(self, inputs):
             x, *gates = inputs
-            self.add_loss(self.weight * ops.square(ops.mean(ops.concatenate(gates, axis=-1)) - self.target))
+            self.add_loss(self.weight * ops.square(ops.mean(ops.concatenate(gates, axis=-1)) - self.level))
             return x
 
         def get_config(self):
